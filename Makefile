@@ -1,0 +1,80 @@
+# One command per job. Each target sets up what it needs (virtual environment,
+# pinned packages, the embref/coursekit package, MathJax, Chromium) and is
+# quick when nothing changed.
+#
+#   make book     build the book strictly into _build/html (the main job)
+#   make test     run every test: reference vs Keras, notebooks, grading, browser
+#   make release  regenerate exercises/ from solutions/ with nbgrader
+#   make grade    autograde a class: make grade ASSIGNMENT=two_views COURSE=path/to/course
+#   make bench    print the speed figures of the reference against TensorFlow
+#   make lint     ruff over src/ and tests/
+#   make lock     refresh constraints.txt after changing requirements.txt
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MATHJAX_VERSION := 3.2.2
+MATHJAX := book/_static/mathjax/tex-chtml.js
+ASSIGNMENTS := $(notdir $(wildcard solutions/*))
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv book test test-fast release grade bench lint lock chromium clean
+
+help:
+	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(MATHJAX):
+	@mkdir -p .cache/npm book/_static/mathjax
+	cd .cache/npm && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null
+	tar -xzf .cache/npm/mathjax-$(MATHJAX_VERSION).tgz -C book/_static/mathjax --strip-components=2 \
+		package/es5/tex-chtml.js package/es5/output/chtml/fonts/woff-v2
+	@touch $@
+
+book: $(STAMP) $(MATHJAX)
+	$(BIN)/jupyter-book build . --builder html -n -W --keep-going
+
+chromium:
+	@command -v chromium >/dev/null || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) chromium book
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not book"
+
+release: $(STAMP)
+	for a in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment "$$a" --force --no-db; done
+
+grade: $(STAMP)
+	@test -n "$(ASSIGNMENT)" && test -n "$(COURSE)" || { echo "usage: make grade ASSIGNMENT=two_views COURSE=path/to/course"; exit 2; }
+	$(BIN)/python -m coursekit.grading --course "$(COURSE)" --assignment "$(ASSIGNMENT)"
+
+bench: $(STAMP)
+	$(BIN)/python -m coursekit.bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+lock: $(STAMP)
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt
+
+clean:
+	rm -rf _build .cache book/_static/mathjax
