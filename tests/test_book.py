@@ -1,0 +1,226 @@
+"""The rendered book, checked as a reader sees it: headless Chromium on the built site.
+
+Needs `make book` first (the `make test` target builds it). Every page listed in
+_toc.yml must load over HTTP, show its title, load its figures, typeset its
+math with the locally served MathJax, log no console error and make no failed
+request; no file of the site may contain solution code or hidden tests.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from coursekit.hidden import find_leaks, hidden_lines
+
+REPO = Path(__file__).resolve().parents[1]
+HTML = REPO / "_build" / "html"
+TF_NOISE = ("absl::InitializeLog", "cpu_feature_guard", "oneDNN custom operations", "cudart")
+
+pytestmark = [
+    pytest.mark.book,
+    pytest.mark.skipif(
+        not (HTML / "index.html").exists(), reason="book not built: run `make book` first"
+    ),
+]
+
+
+def toc_files() -> list[str]:
+    """Every 'file:' entry of _toc.yml, in reading order (root first)."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections", []))
+            walk(entry.get("chapters", []))
+
+    walk(toc.get("parts", []))
+    walk(toc.get("chapters", []))
+    return files
+
+
+def source_of(entry: str) -> Path:
+    """The source file (.md or .ipynb) of a toc entry."""
+    for suffix in (".md", ".ipynb"):
+        if (REPO / (entry + suffix)).exists():
+            return REPO / (entry + suffix)
+    raise FileNotFoundError(f"no source for toc entry {entry!r}")
+
+
+def source_text(path: Path) -> str:
+    """Markdown text of a source page (markdown cells only for a notebook)."""
+    if path.suffix == ".ipynb":
+        notebook = nbformat.read(str(path), as_version=4)
+        return "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    return path.read_text()
+
+
+def expected_title(path: Path) -> str:
+    """The first level-1 heading of the source, without markup."""
+    match = re.search(r"^# (.+)$", source_text(path), re.MULTILINE)
+    assert match, f"{path} has no level-1 heading"
+    return re.sub(r"[`*_]", "", match.group(1)).strip()
+
+
+def has_math(path: Path) -> bool:
+    """Whether the source writes any $...$ / $$ math or a math directive."""
+    text = re.sub(r"```.*?```", "", source_text(path), flags=re.DOTALL)
+    return bool(re.search(r"\$[^$\n]+\$|\{math\}|```\{math\}", text))
+
+
+def figure_count(path: Path) -> int:
+    """Figures the source declares (figure / glue:figure directives, markdown images)."""
+    text = source_text(path)
+    return len(re.findall(r"\{(?:glue:)?figure\}|!\[[^\]]*\]\(", text))
+
+
+@pytest.fixture(scope="module")
+def site_url():
+    """Serve _build/html on a loopback port for the duration of the module."""
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium driven by Playwright (no browser download)."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("chromium is not installed: run `make chromium` (or `make test`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def visit(browser, url: str) -> dict:
+    """Open ``url`` and collect what a reader's browser would report."""
+    page = browser.new_page()
+    problems = []
+    page.on(
+        "console",
+        lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+        if msg.type == "error"
+        else None,
+    )
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
+    response = page.goto(url, wait_until="networkidle")
+    math_ready = page.evaluate(
+        "async () => { if (!window.MathJax || !MathJax.startup) return false;"
+        " await MathJax.startup.promise; return true; }"
+    )
+    report = {
+        "status": response.status,
+        "h1": page.locator("main h1").first.inner_text(),
+        "images": page.eval_on_selector_all(
+            "main img", "imgs => imgs.map(i => [i.src, i.complete && i.naturalWidth > 0])"
+        ),
+        "math_ready": math_ready,
+        "typeset": page.locator("main mjx-container").count(),
+        "math_errors": page.locator("main mjx-merror").count(),
+        "text": page.locator("main").inner_text(),
+        "problems": problems,
+    }
+    page.close()
+    return report
+
+
+@pytest.mark.parametrize("entry", toc_files())
+def test_page_renders_for_a_reader(browser, site_url, entry):
+    """The page loads, shows its title, figures and typeset math, with no console error."""
+    source = source_of(entry)
+    report = visit(browser, f"{site_url}/{entry}.html")
+    assert report["status"] == 200
+    assert report["h1"].replace("#", "").strip() == expected_title(source)
+    assert report["problems"] == [], "\n".join(report["problems"])
+    assert all(ok for _, ok in report["images"]), f"broken images: {report['images']}"
+    assert len(report["images"]) >= figure_count(source)
+    if has_math(source):
+        assert report["math_ready"], "MathJax did not start"
+        assert report["typeset"] > 0, "no math was typeset"
+        assert report["math_errors"] == 0
+    noise = [line for line in TF_NOISE if line in report["text"]]
+    assert noise == [], f"TensorFlow log lines in rendered output: {noise}"
+
+
+def test_homework_download_is_the_release_notebook(site_url, browser):
+    """The homework page's download link serves exactly exercises/ (stubs, no solutions)."""
+    page = browser.new_page()
+    page.goto(f"{site_url}/book/homework.html", wait_until="networkidle")
+    links = page.eval_on_selector_all(
+        "main a[href$='.ipynb']", "links => links.map(a => a.href)"
+    )
+    assert links, "no notebook download link on the homework page"
+    payload = page.request.get(links[0]).body()
+    page.close()
+    released = sorted((REPO / "exercises").glob("*/*.ipynb"))
+    assert payload in [path.read_bytes() for path in released]
+
+
+def published_text(path: Path) -> str:
+    """Readable text of a published file: page text for HTML, cell sources for notebooks."""
+    if path.suffix == ".html":
+        return BeautifulSoup(path.read_text(errors="replace"), "html.parser").get_text()
+    if path.suffix == ".ipynb":
+        notebook = nbformat.read(str(path), as_version=4)
+        return "\n".join(cell.source for cell in notebook.cells)
+    return path.read_text(errors="replace")
+
+
+def test_no_published_file_contains_solutions_or_hidden_tests():
+    """No file of the site holds solution code, hidden tests or their markers."""
+    secrets = set()
+    for notebook in (REPO / "solutions").glob("*/*.ipynb"):
+        secrets |= hidden_lines(notebook)
+    assert secrets, "found no solution lines to look for: the check would be empty"
+    leaks = {}
+    for path in HTML.rglob("*"):
+        if path.is_file() and path.suffix in {".html", ".ipynb", ".txt", ".md", ".py", ".json"}:
+            found = find_leaks(published_text(path), secrets)
+            if found:
+                leaks[str(path.relative_to(HTML))] = found[:3]
+    assert leaks == {}
+
+
+def test_grading_and_source_folders_are_not_published():
+    """solutions/, grading folders, src/ and tests/ never appear in the site."""
+    forbidden = {"solutions", "submitted", "autograded", "feedback", "src", "tests", "source"}
+    published = {part for path in HTML.rglob("*") for part in path.relative_to(HTML).parts}
+    assert published & forbidden == set()
+    assert not list(HTML.rglob("gradebook.db"))
