@@ -140,6 +140,10 @@ def visit(browser, url: str) -> dict:
     )
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
+    page.on(
+        "response",
+        lambda res: problems.append(f"HTTP {res.status}: {res.url}") if res.status >= 400 else None,
+    )
     response = page.goto(url, wait_until="networkidle")
     math_ready = page.evaluate(
         "async () => { if (!window.MathJax || !MathJax.startup) return false;"

@@ -34,6 +34,9 @@ def hidden_regions(source: str) -> list[str]:
 def hidden_lines(notebook_path: str | Path, min_length: int = 16) -> set[str]:
     """Distinctive lines of solution code and hidden tests in a source notebook.
 
+    A line counts only if it is in a hidden region and nowhere else in the
+    notebook: a helper call that the visible tests also make is no secret.
+
     Args:
         notebook_path: a notebook under solutions/.
         min_length: lines shorter than this (after stripping) are skipped, so
@@ -43,14 +46,19 @@ def hidden_lines(notebook_path: str | Path, min_length: int = 16) -> set[str]:
         set of stripped lines, comments excluded.
     """
     notebook = nbformat.read(str(notebook_path), as_version=4)
-    lines = set()
+    secret, public = set(), set()
     for cell in notebook.cells:
-        for region in hidden_regions(cell.source):
-            for line in region.splitlines():
-                text = line.strip()
-                if len(text) >= min_length and not text.startswith("#"):
-                    lines.add(text)
-    return lines
+        regions = hidden_regions(cell.source)
+        for region in regions:
+            secret.update(_code_lines(region, min_length))
+        public.update(_code_lines(_REGION.sub("", cell.source), min_length))
+    return secret - public
+
+
+def _code_lines(text: str, min_length: int) -> set[str]:
+    """Stripped non-comment lines of ``text`` at least ``min_length`` long."""
+    stripped = (line.strip() for line in text.splitlines())
+    return {line for line in stripped if len(line) >= min_length and not line.startswith("#")}
 
 
 def find_leaks(text: str, secret_lines: set[str]) -> list[str]:
