@@ -56,8 +56,9 @@ def check_indices(indices, input_dim: int) -> np.ndarray:
             "Indices must have an integer dtype (Keras would silently truncate "
             f"floats to int32). Received: dtype={array.dtype}, indices={_preview(array)}"
         )
-    bad = (array < 0) | (array >= input_dim)
-    if bad.any():
+    # min/max is the fast path (two reductions); the position is found only on failure.
+    if array.size and (array.min() < 0 or array.max() >= input_dim):
+        bad = (array < 0) | (array >= input_dim)
         position = tuple(int(i) for i in np.argwhere(bad)[0])
         value = int(array[position]) if array.ndim else int(array)
         raise ValueError(
