@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from strategies import float32s
 
 from embref.gradients import (
     dense_backward,
@@ -29,7 +30,7 @@ shapes = st.tuples(
 def _case(data, V, D, index_shape):
     """Draw ids in 0..V-1 (repeats likely), a (V, D) table and an output gradient (..., D)."""
     ids = data.draw(hnp.arrays(np.int32, index_shape, elements=st.integers(0, V - 1)))
-    floats = st.floats(-2, 2, width=32)
+    floats = float32s(-2, 2)
     table = data.draw(hnp.arrays(np.float32, (V, D), elements=floats))
     grad = data.draw(hnp.arrays(np.float32, index_shape + (D,), elements=floats))
     return ids, table, grad

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from strategies import float32s
 
 from embref.quantization import dequantize_int8, quantization_error, quantize_int8
 from embref.views import gather_view
@@ -27,7 +28,7 @@ def tables(draw):
     """A float32 (V, D) table, V and D down to 1, wide value range, some rows exactly 0."""
     V, D = draw(st.integers(1, 8)), draw(st.integers(1, 6))
     magnitude = draw(st.sampled_from([1e-3, 0.05, 1.0, 300.0]))
-    table = draw(hnp.arrays(np.float32, (V, D), elements=st.floats(-1, 1, width=32)))
+    table = draw(hnp.arrays(np.float32, (V, D), elements=float32s(-1, 1)))
     table = (table * np.float32(magnitude)).astype(np.float32)
     table[draw(hnp.arrays(bool, (V,)))] = 0.0
     return table

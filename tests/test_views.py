@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from strategies import float32s
 
 import embref
 
@@ -24,7 +25,7 @@ def _case(data, V, D, index_shape, dtype=np.int64):
     """Draw an index array of ``index_shape`` in 0..V-1 and a float32 (V, D) table."""
     ids = data.draw(hnp.arrays(dtype, index_shape, elements=st.integers(0, V - 1)))
     table = data.draw(
-        hnp.arrays(np.float32, (V, D), elements=st.floats(-2, 2, width=32))
+        hnp.arrays(np.float32, (V, D), elements=float32s(-2, 2))
     )
     return ids, table
 
