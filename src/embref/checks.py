@@ -16,6 +16,7 @@ Where Keras itself is lenient, embref is strict on purpose:
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -32,6 +33,26 @@ def check_dim(value, name: str) -> int:
             f"`{name}` must be a positive integer. Received: {name}={value!r}"
         )
     return int(value)
+
+
+def check_nonnegative(value, name: str) -> float:
+    """Return ``value`` as a float if it is a finite real number >= 0 (not bool).
+
+    Used for regularization factors and norm limits.
+
+    Raises:
+        ValueError: naming ``name`` and the bad value.
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ValueError(
+            f"`{name}` must be a finite number >= 0. Received: {name}={value!r}"
+        )
+    return float(value)
 
 
 def check_indices(indices, input_dim: int) -> np.ndarray:

@@ -28,12 +28,11 @@ Letters used in shapes: V vocabulary size, D vector size.
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
-from embref.checks import check_table
+from embref.checks import check_nonnegative, check_table
 
 EPSILON = 1e-7  # keras.backend.epsilon(), Keras' default fuzz factor
 
@@ -90,15 +89,7 @@ def max_norm(embeddings, max_value=2, axis=0) -> np.ndarray:
         ``W * (clip(norms, 0, max_value) / (1e-7 + norms))``.
     """
     table = check_table(embeddings)  # (V, D)
-    if (
-        isinstance(max_value, bool)
-        or not isinstance(max_value, numbers.Real)
-        or not math.isfinite(max_value)
-        or max_value < 0
-    ):
-        raise ValueError(
-            f"`max_value` must be a finite number >= 0. Received: max_value={max_value!r}"
-        )
+    max_value = check_nonnegative(max_value, "max_value")
     norms = _norms(table, _check_axis(axis))  # (1, D) or (V, 1)
     desired = np.clip(norms, 0, max_value).astype(table.dtype)
     return table * (desired / (table.dtype.type(EPSILON) + norms))  # (V, D)

@@ -27,27 +27,9 @@ Letters used in shapes: V vocabulary size, D vector size.
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 
-from embref.checks import check_table
-
-
-def _check_factor(value, name: str) -> float:
-    """Return a regularization factor as a float; like Keras, it must be finite and >= 0."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(
-            f"Invalid value for argument {name}: expected a non-negative float. "
-            f"Received: {name}={value!r}"
-        )
-    return float(value)
+from embref.checks import check_nonnegative, check_table
 
 
 def l1_penalty(embeddings, l1: float = 0.01) -> float:
@@ -61,7 +43,7 @@ def l1_penalty(embeddings, l1: float = 0.01) -> float:
         Python float (computed in float64).
     """
     table = check_table(embeddings).astype(np.float64)  # (V, D)
-    return _check_factor(l1, "l1") * float(np.sum(np.abs(table)))
+    return check_nonnegative(l1, "l1") * float(np.sum(np.abs(table)))
 
 
 def l2_penalty(embeddings, l2: float = 0.01) -> float:
@@ -75,7 +57,7 @@ def l2_penalty(embeddings, l2: float = 0.01) -> float:
         Python float (computed in float64).
     """
     table = check_table(embeddings).astype(np.float64)  # (V, D)
-    return _check_factor(l2, "l2") * float(np.sum(np.square(table)))
+    return check_nonnegative(l2, "l2") * float(np.sum(np.square(table)))
 
 
 def l1_l2_penalty(embeddings, l1: float = 0.0, l2: float = 0.0) -> float:
@@ -102,7 +84,7 @@ def l1_penalty_gradient(embeddings, l1: float = 0.01) -> np.ndarray:
         np.ndarray of shape (V, D), dtype of ``embeddings``; dense.
     """
     table = check_table(embeddings)  # (V, D)
-    return table.dtype.type(_check_factor(l1, "l1")) * np.sign(table)  # (V, D)
+    return table.dtype.type(check_nonnegative(l1, "l1")) * np.sign(table)  # (V, D)
 
 
 def l2_penalty_gradient(embeddings, l2: float = 0.01) -> np.ndarray:
@@ -116,7 +98,7 @@ def l2_penalty_gradient(embeddings, l2: float = 0.01) -> np.ndarray:
         np.ndarray of shape (V, D), dtype of ``embeddings``; dense.
     """
     table = check_table(embeddings)  # (V, D)
-    return table.dtype.type(2 * _check_factor(l2, "l2")) * table  # (V, D)
+    return table.dtype.type(2 * check_nonnegative(l2, "l2")) * table  # (V, D)
 
 
 def l1_l2_penalty_gradient(embeddings, l1: float = 0.0, l2: float = 0.0) -> np.ndarray:
