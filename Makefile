@@ -27,7 +27,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: help venv book test test-fast release grade bench lint lock chromium clean
 
 help:
-	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -39,6 +41,8 @@ def keras_summary(keras, spec, input_shape):
     for name, *args in spec:
         if name in ("simple_rnn", "lstm", "gru") and len(args) == 2:
             layer = getattr(keras.layers, KERAS_CLASS[name])(args[0], return_sequences=args[1])
+        elif name == "dense" and len(args) == 2:
+            layer = keras.layers.Dense(args[0], use_bias=args[1])
         else:
             layer = getattr(keras.layers, KERAS_CLASS[name])(*args)
         layers.append(layer)
@@ -50,7 +54,7 @@ def keras_summary(keras, spec, input_shape):
 
 
 # The three architectures of the course (V=5, D=2, 3 ids per sample), with the
-# shapes and counts the book states; each is checked against Keras below.
+# shapes and counts given in CURRICULUM.md; each is checked against Keras below.
 TUTORIAL = {
     "flatten_dense": (
         [("embedding", 5, 2), ("flatten",), ("dense", 1)],
@@ -85,9 +89,9 @@ def stacks(draw):
     rnn = draw(st.sampled_from(["simple_rnn", "lstm", "gru"]))
     spec = [("embedding", v, d)]
     if head == "flatten_dense":
-        spec += [("flatten",), ("dense", u)]
+        spec += [("flatten",), ("dense", u, draw(st.booleans()))]
     elif head == "dense":
-        spec += [("dense", u), ("dense", draw(st.integers(1, 4)))]
+        spec += [("dense", u), ("dense", draw(st.integers(1, 4)), draw(st.booleans()))]
     elif head == "rnn":
         spec += [(rnn, u)]
     elif head == "rnn_seq_dense":
@@ -207,6 +211,13 @@ def test_stack_summary_rejects_bad_specs(keras):
         stack_summary(spec, (3,))
     with pytest.raises(ValueError):
         keras_summary(keras, spec, (3,))
+
+
+@pytest.mark.parametrize("spec", [("embedding", 5), ("dense",), ("flatten", 3), ("lstm",)])
+def test_stack_summary_names_a_malformed_spec(spec):
+    """A spec with the wrong number of arguments raises ValueError echoing the spec."""
+    with pytest.raises(ValueError, match=re.escape(f"spec={spec!r}")):
+        stack_summary([("embedding", 5, 2), spec] if spec[0] != "embedding" else [spec], (3,))
 
 
 def test_flatten_drops_mask_with_warning_and_dense_keeps_it(keras):

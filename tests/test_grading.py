@@ -25,6 +25,7 @@ import nbformat
 import pytest
 
 from coursekit import grading
+from coursekit.hidden import KINDS, hidden_lines
 
 ASSIGNMENT = "two_views"
 SOURCE = Path("solutions") / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -74,35 +75,6 @@ def part_tests(nb) -> dict[str, list[str]]:
         elif meta(cell).get("grade"):
             parts[current].append(meta(cell)["grade_id"])
     return parts
-
-
-def split_regions(source: str, kind: str) -> tuple[list[str], list[str]]:
-    """Lines inside and outside the ``kind`` regions of a cell, markers excluded."""
-    begin, end = REGIONS[kind]
-    inside, outside, depth = [], [], 0
-    for line in source.splitlines():
-        if begin in line:
-            depth += 1
-        elif end in line:
-            depth -= 1
-        else:
-            (inside if depth else outside).append(line)
-    return inside, outside
-
-
-def secret_lines(source_nb, kind: str) -> set[str]:
-    """Stripped lines that occur only inside ``kind`` regions of the source notebook.
-
-    Lines that also occur in what students may see (e.g. a call repeated in
-    the visible part of a test) are left out: they are not secret.
-    """
-    inside, visible = set(), set()
-    for cell in source_nb.cells:
-        hidden_in, rest = split_regions(cell.source, "hidden")
-        solution_in, rest = split_regions("\n".join(rest), "solution")
-        inside.update(hidden_in if kind == "hidden" else solution_in)
-        visible.update(line.strip() for line in rest)
-    return {line.strip() for line in inside if len(line.strip()) > 3} - visible
 
 
 def with_solutions(release_nb, source_nb, replace: dict[str, str | None] | None = None):
@@ -285,8 +257,8 @@ def test_release_has_no_solutions_and_no_hidden_tests(source_nb, release_nb):
     text = "\n".join(c.source for c in release_nb.cells)
     for begin, end in REGIONS.values():
         assert begin not in text and end not in text
-    for kind in REGIONS:
-        leaked = {line for line in secret_lines(source_nb, kind) if line in text}
+    for kind in KINDS:
+        leaked = {line for line in hidden_lines(source_nb, (kind,), min_length=4) if line in text}
         assert not leaked, f"{kind} lines in the release: {sorted(leaked)}"
     assert graded(release_nb) == graded(source_nb)
     assert set(_solution_cells(release_nb)) == set(_solution_cells(source_nb))
@@ -329,6 +301,10 @@ def test_clear_errors_before_grading(tmp_path, repo):
         grading.scores(course, ASSIGNMENT)
     with pytest.raises(grading.GradingError, match="not a course directory"):
         grading.submissions(tmp_path / "elsewhere", ASSIGNMENT)
+    interrupted = tmp_path / "interrupted"
+    (interrupted / "source").mkdir(parents=True)
+    with pytest.raises(grading.GradingError, match="source exists but the course has no"):
+        grading.make_course(interrupted, repo)
 
 
 # ----------------------------------------------------------------- slow: real nbgrader
@@ -401,7 +377,7 @@ def test_command_prints_scores_and_exports_csv(course):
 @pytest.mark.slow
 def test_feedback_shows_messages_but_no_hidden_tests(course, source_nb):
     """Feedback pages keep the visible tests and failure messages, and no hidden-test text."""
-    secrets = secret_lines(source_nb, "hidden")
+    secrets = hidden_lines(source_nb, ("HIDDEN TESTS",), min_length=4)
     assert len(secrets) > 20
     for student in course.students:
         text = page_text(course.dir / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html")

@@ -151,6 +151,13 @@ def test_bad_weight_shape_raises_with_received_value(rng):
         lstm_forward(x, None, np.zeros((3, 5)), np.zeros((2, 8)), np.zeros(8))
 
 
+def test_recurrent_kernel_that_is_not_2d_is_named(rng):
+    """A 1-D recurrent kernel raises ValueError naming its shape (units cannot be read off it)."""
+    x = rng.normal(size=(1, 2, 3)).astype("float32")
+    with pytest.raises(ValueError, match=r"Received: recurrent_kernel.shape=\(4,\)"):
+        gru_forward(x, None, np.zeros((3, 6)), np.zeros(4))
+
+
 def test_bad_mask_shape_raises(rng):
     """A mask that is not (N, T) raises ValueError naming its shape."""
     x = rng.normal(size=(2, 4, 1)).astype("float32")

@@ -106,6 +106,11 @@ def make_course(course_dir, repo_root=REPO_ROOT) -> Path:
         raise GradingError(f"The course must be outside the repository. Received: {course}")
     if (course / "nbgrader_config.py").exists():
         raise GradingError(f"{course} is a course already (it has an nbgrader_config.py).")
+    if (course / "source").exists():
+        raise GradingError(
+            f"{course / 'source'} exists but the course has no nbgrader_config.py "
+            "(an interrupted set-up?): move it away or finish the configuration by hand."
+        )
     if not (repo / "solutions").is_dir():
         raise GradingError(f"No solutions/ directory in the repository {repo}.")
     course.mkdir(parents=True, exist_ok=True)

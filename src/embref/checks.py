@@ -1,8 +1,8 @@
 """Input checks shared by every embref function.
 
-Each check either returns a clean NumPy array or raises ``ValueError`` /
-``TypeError`` with a message that echoes the bad value, in the style Keras
-uses (``Received: input_dim=0``).
+Each check returns the value in a clean form (a Python int or float, or a
+NumPy array) or raises ``ValueError`` / ``TypeError`` with a message that
+echoes the bad value, in the style Keras uses (``Received: input_dim=0``).
 
 Where Keras itself is lenient, embref is strict on purpose:
 
@@ -35,6 +35,41 @@ def check_dim(value, name: str) -> int:
     return int(value)
 
 
+def check_layer_dim(value, name: str) -> int:
+    """Return ``value`` if it is a Python int > 0, as Keras 3 demands of layer sizes.
+
+    Keras 3.15 checks ``isinstance(value, int)``, so ``np.int64(3)`` is rejected
+    (with ``ValueError``) just like ``0``, ``True`` or ``3.0``; wrap NumPy sizes
+    in ``int(...)``. (The functions of embref accept NumPy integers: see
+    ``check_dim``.)
+
+    Raises:
+        ValueError: naming ``name``, the bad value and its type.
+    """
+    if not isinstance(value, int):
+        raise ValueError(
+            f"`{name}` must be a positive Python int (Keras 3 rejects NumPy integers "
+            f"too; use int(...)). Received: {name}={value!r} (of type {type(value).__name__})"
+        )
+    return check_dim(value, name)  # rejects bool and values <= 0
+
+
+def check_real(value, name: str) -> float:
+    """Return ``value`` as a float if it is a finite real number (not bool).
+
+    Raises:
+        ValueError: naming ``name`` and the bad value (also for ints too large
+            for a float, such as 10**400).
+    """
+    try:
+        finite = math.isfinite(value)
+    except (TypeError, OverflowError):
+        finite = False
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not finite:
+        raise ValueError(f"`{name}` must be a finite real number. Received: {name}={value!r}")
+    return float(value)
+
+
 def check_nonnegative(value, name: str) -> float:
     """Return ``value`` as a float if it is a finite real number >= 0 (not bool).
 
@@ -43,16 +78,27 @@ def check_nonnegative(value, name: str) -> float:
     Raises:
         ValueError: naming ``name`` and the bad value.
     """
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(
-            f"`{name}` must be a finite number >= 0. Received: {name}={value!r}"
-        )
+    if check_real(value, name) < 0:
+        raise ValueError(f"`{name}` must be >= 0. Received: {name}={value!r}")
     return float(value)
+
+
+def check_mask(mask, shape: tuple) -> np.ndarray:
+    """Return ``mask`` as a bool array after checking that it has ``shape``.
+
+    Args:
+        mask: bool or 0/1 array-like, e.g. shape (N, T), False at padded steps.
+        shape: the shape it must have.
+
+    Raises:
+        ValueError: naming the expected and the received shape.
+    """
+    keep = np.asarray(mask)
+    if keep.shape != tuple(shape):
+        raise ValueError(
+            f"`mask` must have shape {tuple(shape)}. Received: mask.shape={keep.shape}"
+        )
+    return keep.astype(bool)
 
 
 def check_indices(indices, input_dim: int) -> np.ndarray:
@@ -75,13 +121,14 @@ def check_indices(indices, input_dim: int) -> np.ndarray:
     if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
         raise TypeError(
             "Indices must have an integer dtype (Keras would silently truncate "
-            f"floats to int32). Received: dtype={array.dtype}, indices={_preview(array)}"
+            "floats to int32; embref refuses anything that is not an integer). "
+            f"Received: dtype={array.dtype}, indices={_preview(array)}"
         )
     # min/max is the fast path (two reductions); the position is found only on failure.
     if array.size and (array.min() < 0 or array.max() >= input_dim):
         bad = (array < 0) | (array >= input_dim)
         position = tuple(int(i) for i in np.argwhere(bad)[0])
-        value = int(array[position]) if array.ndim else int(array)
+        value = int(array[position])
         raise ValueError(
             f"Index {value} at position {position} is out of range for "
             f"input_dim={input_dim}: valid indices are 0..{input_dim - 1}."

@@ -150,8 +150,19 @@ def stack_summary(layers_spec, input_shape) -> list[tuple]:
     return rows
 
 
+# How many arguments follow each layer name in a spec: (fewest, most).
+SPEC_ARGS = {"embedding": (2, 2), "flatten": (0, 0), "dense": (1, 2),
+             "global_average_pooling1d": (0, 0), **{kind: (1, 2) for kind in RNN_KINDS}}
+
+
 def _one_layer(name: str, args: tuple, shape: tuple) -> tuple[tuple, int]:
     """Output shape and parameter count of one layer spec given its input shape."""
+    if name in SPEC_ARGS and not SPEC_ARGS[name][0] <= len(args) <= SPEC_ARGS[name][1]:
+        low, high = SPEC_ARGS[name]
+        raise ValueError(
+            f"A `{name}` spec takes {low} to {high} arguments after the name. "
+            f"Received: spec={(name, *args)!r}"
+        )
     if name == "embedding":
         input_dim, output_dim = args
         return shape + (check_dim(output_dim, "output_dim"),), embedding_params(*args)

@@ -26,11 +26,9 @@ Example:
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from embref.checks import check_indices, check_table
+from embref.checks import check_indices, check_real, check_table
 from embref.views import gather_view, one_hot
 
 
@@ -91,17 +89,6 @@ def dense_backward(indices, grad_output, input_dim: int) -> np.ndarray:
     return encoded.T @ grad.reshape(-1, grad.shape[-1])  # (V, n) @ (n, D) -> (V, D)
 
 
-def _check_real(value, name: str) -> float:
-    """Return ``value`` as a float if it is a finite real number (not bool)."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not np.isfinite(value)
-    ):
-        raise ValueError(f"`{name}` must be a finite real number. Received: {name}={value!r}")
-    return float(value)
-
-
 def sgd_step(embeddings, indices, grad_output, learning_rate: float) -> np.ndarray:
     """One plain SGD step (no momentum): ``W - learning_rate * dL/dW``.
 
@@ -119,7 +106,7 @@ def sgd_step(embeddings, indices, grad_output, learning_rate: float) -> np.ndarr
         A new np.ndarray of shape (V, D) and the dtype of ``embeddings``.
     """
     table = check_table(embeddings)  # (V, D)
-    learning_rate = _check_real(learning_rate, "learning_rate")
+    learning_rate = check_real(learning_rate, "learning_rate")
     ids = check_indices(indices, table.shape[0])  # (...)
     grad = _check_grad_output(grad_output, ids.shape)  # (..., D)
     if grad.shape[-1] != table.shape[1]:
@@ -144,12 +131,15 @@ def numerical_gradient(f, embeddings, eps: float = 1e-6) -> np.ndarray:
         f: callable taking a (V, D) float64 array and returning a scalar.
         embeddings: float matrix W, shape (V, D); evaluated in float64.
         eps: Float > 0. Step of the finite difference.
+        backward: the backward pass to check, called as
+            ``backward(indices, grad_output, input_dim)`` -> (V, D);
+            ``embedding_backward`` when None.
 
     Returns:
         np.ndarray of shape (V, D), float64.
     """
     table = check_table(embeddings).astype(np.float64)  # (V, D), a private copy
-    eps = _check_real(eps, "eps")
+    eps = check_real(eps, "eps")
     if eps <= 0:
         raise ValueError(f"`eps` must be > 0. Received: eps={eps!r}")
     grad = np.zeros_like(table)  # (V, D)
@@ -186,8 +176,10 @@ def relative_error(actual, expected) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12), initial=0.0))
 
 
-def gradient_check(indices, embeddings, grad_output, eps: float = 1e-6) -> float:
-    """Check ``embedding_backward`` against finite differences.
+def gradient_check(
+    indices, embeddings, grad_output, eps: float = 1e-6, backward=None
+) -> float:
+    """Check a backward pass (default ``embedding_backward``) against finite differences.
 
     Uses the loss ``L(W) = sum(gather_view(indices, W) * grad_output)``,
     whose gradient with respect to the output is exactly ``grad_output``.
@@ -204,7 +196,8 @@ def gradient_check(indices, embeddings, grad_output, eps: float = 1e-6) -> float
     """
     table = check_table(embeddings)  # (V, D)
     grad = np.asarray(grad_output, dtype=np.float64)  # (..., D)
-    analytic = embedding_backward(indices, grad, table.shape[0])  # (V, D)
+    backward = embedding_backward if backward is None else backward
+    analytic = backward(indices, grad, table.shape[0])  # (V, D)
     numeric = numerical_gradient(
         lambda w: np.sum(gather_view(indices, w) * grad), table, eps
     )  # (V, D)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from embref.layer import check_layer_dim
+from embref.checks import check_layer_dim
 
 
 @keras.saving.register_keras_serializable(package="embref")

@@ -42,26 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from embref import initializers
-from embref.checks import check_dim
+from embref.checks import check_layer_dim
 from embref.views import gather_view
-
-
-def check_layer_dim(value, name: str) -> int:
-    """Return ``value`` if it is a Python int > 0, as Keras 3 demands of layer sizes.
-
-    Keras 3.15 checks ``isinstance(value, int)``, so ``np.int64(3)`` is rejected
-    (with ``ValueError``) just like ``0``, ``True`` or ``3.0``; wrap NumPy sizes
-    in ``int(...)``.
-
-    Raises:
-        ValueError: naming ``name``, the bad value and its type.
-    """
-    if not isinstance(value, int):
-        raise ValueError(
-            f"`{name}` must be a positive Python int (Keras 3 rejects NumPy integers "
-            f"too; use int(...)). Received: {name}={value!r} (of type {type(value).__name__})"
-        )
-    return check_dim(value, name)  # rejects bool and values <= 0
 
 
 def _check_callable(value, name: str):

@@ -24,12 +24,9 @@ Letters used in shapes: V vocabulary size, D vector size, r LoRA rank.
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 
-from embref.checks import check_dim, check_table
+from embref.checks import check_dim, check_real, check_table
 
 
 def lora_param_count(input_dim: int, output_dim: int, rank: int) -> dict:
@@ -55,15 +52,7 @@ def _check_alpha(lora_alpha, rank: int) -> float:
     """Return the LoRA scale numerator: ``rank`` when None, else a finite real number."""
     if lora_alpha is None:
         return float(rank)
-    if (
-        isinstance(lora_alpha, bool)
-        or not isinstance(lora_alpha, numbers.Real)
-        or not math.isfinite(lora_alpha)
-    ):
-        raise ValueError(
-            f"`lora_alpha` must be a finite number or None. Received: lora_alpha={lora_alpha!r}"
-        )
-    return float(lora_alpha)
+    return check_real(lora_alpha, "lora_alpha")
 
 
 def lora_effective_embeddings(

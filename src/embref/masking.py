@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from embref.checks import check_mask
+
 
 def compute_mask(inputs) -> np.ndarray:
     """The padding mask of ``Embedding(mask_zero=True)``: ``inputs != 0``.
@@ -70,7 +72,7 @@ def masked_mean(x, mask=None) -> np.ndarray:
         raise ValueError(f"`x` must have shape (N, T, D). Received: x.shape={x.shape}")
     if mask is None:
         return x.mean(axis=1)  # (N, D)
-    keep = _check_mask(mask, x.shape[:2])[..., None]  # (N, T, 1)
+    keep = check_mask(mask, x.shape[:2])[..., None]  # (N, T, 1)
     total = np.where(keep, x, 0).sum(axis=1)  # (N, D)
     count = keep.sum(axis=1).astype(x.dtype)  # (N, 1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -101,18 +103,8 @@ def masked_loss_mean(per_step_loss, mask=None, sample_weight=None) -> float:
         losses = losses * np.asarray(sample_weight, dtype=losses.dtype)  # (N, T)
     if mask is None:
         return float(losses.mean()) if losses.size else 0.0
-    keep = _check_mask(mask, losses.shape)  # (N, T)
+    keep = check_mask(mask, losses.shape)  # (N, T)
     valid = int(keep.sum())
     if valid == 0:
         return 0.0
     return float(np.where(keep, losses, 0).sum() / valid)
-
-
-def _check_mask(mask, shape: tuple) -> np.ndarray:
-    """Return ``mask`` as a bool array after checking it has ``shape``."""
-    keep = np.asarray(mask)
-    if keep.shape != tuple(shape):
-        raise ValueError(
-            f"`mask` must have shape {tuple(shape)}. Received: mask.shape={keep.shape}"
-        )
-    return keep.astype(bool)

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from embref.checks import check_mask
+
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Logistic function, written with tanh so large |z| cannot overflow."""
@@ -185,7 +187,12 @@ def _check(x, mask, kernel, recurrent_kernel, bias, gates, bias_rows):
     n, t_max, d = x.shape
     kernel = np.asarray(kernel)
     recurrent_kernel = np.asarray(recurrent_kernel)
-    units = recurrent_kernel.shape[0] if recurrent_kernel.ndim == 2 else -1
+    if recurrent_kernel.ndim != 2:
+        raise ValueError(
+            "`recurrent_kernel` must be 2-D, shape (U, gates * U). "
+            f"Received: recurrent_kernel.shape={recurrent_kernel.shape}"
+        )
+    units = recurrent_kernel.shape[0]
     expected = {
         "kernel": (kernel, (d, gates * units)),
         "recurrent_kernel": (recurrent_kernel, (units, gates * units)),
@@ -203,12 +210,7 @@ def _check(x, mask, kernel, recurrent_kernel, bias, gates, bias_rows):
     if mask is None:
         keep = np.ones((n, t_max), dtype=bool)
     else:
-        keep = np.asarray(mask)
-        if keep.shape != (n, t_max):
-            raise ValueError(
-                f"`mask` must have shape {(n, t_max)}. Received: mask.shape={keep.shape}"
-            )
-        keep = keep.astype(bool)
+        keep = check_mask(mask, (n, t_max))
     weights = [kernel, recurrent_kernel] + ([] if bias is None else [bias])
     dtype = np.result_type(x, *weights, np.float32)  # float32 unless given float64
     cast = [a.astype(dtype, copy=False) for a in (x, kernel, recurrent_kernel)]
