@@ -131,9 +131,6 @@ def numerical_gradient(f, embeddings, eps: float = 1e-6) -> np.ndarray:
         f: callable taking a (V, D) float64 array and returning a scalar.
         embeddings: float matrix W, shape (V, D); evaluated in float64.
         eps: Float > 0. Step of the finite difference.
-        backward: the backward pass to check, called as
-            ``backward(indices, grad_output, input_dim)`` -> (V, D);
-            ``embedding_backward`` when None.
 
     Returns:
         np.ndarray of shape (V, D), float64.
@@ -189,6 +186,9 @@ def gradient_check(
         embeddings: float matrix W, shape (V, D).
         grad_output: float array, shape (..., D).
         eps: Float > 0. Step of the finite difference.
+        backward: the backward pass to check, called as
+            ``backward(indices, grad_output, input_dim)`` -> (V, D);
+            ``embedding_backward`` when None.
 
     Returns:
         The relative error between the analytic and numerical gradients
