@@ -5,7 +5,8 @@
 #   make book     build the book strictly into _build/html (the main job)
 #   make test     run every test: reference vs Keras, notebooks, grading, browser
 #   make release  regenerate exercises/ from solutions/ with nbgrader
-#   make grade    autograde a class: make grade ASSIGNMENT=two_views COURSE=path/to/course
+#   make grade    grade a class in the sandbox: make grade ASSIGNMENT=two_views COURSE=path/to/course
+#   make sandbox  install bubblewrap (Debian), the sandbox that grading needs
 #   make bench    print the speed figures of the reference against TensorFlow
 #   make lint     ruff over src/ and tests/
 #   make lock     refresh constraints.txt after changing requirements.txt
@@ -24,10 +25,10 @@ ASSIGNMENTS := $(notdir $(wildcard solutions/*))
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv book test test-fast release grade bench lint lock chromium clean
+.PHONY: help venv book test test-fast release grade bench lint lock chromium sandbox clean
 
 help:
-	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -53,7 +54,13 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) chromium book
+sandbox:
+	@command -v bwrap >/dev/null || { \
+		echo "Installing Debian's bubblewrap: grading runs student code in its sandbox"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq bubblewrap >/dev/null; }
+
+test: $(STAMP) chromium sandbox book
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
@@ -63,8 +70,8 @@ release: $(STAMP)
 	for a in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment "$$a" --force --no-db; done
 
 grade: $(STAMP)
-	@test -n "$(ASSIGNMENT)" && test -n "$(COURSE)" || { echo "usage: make grade ASSIGNMENT=two_views COURSE=path/to/course"; exit 2; }
-	$(BIN)/python -m coursekit.grading --course "$(COURSE)" --assignment "$(ASSIGNMENT)"
+	@test -n "$(ASSIGNMENT)" && test -n "$(COURSE)" || { echo "usage: make grade ASSIGNMENT=two_views COURSE=path/to/course [ARGS='--regrade | --unprotected']"; exit 2; }
+	$(BIN)/python -m coursekit.grading --course "$(COURSE)" --assignment "$(ASSIGNMENT)" $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m coursekit.bench

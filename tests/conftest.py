@@ -52,3 +52,18 @@ def rng():
 def repo() -> Path:
     """The repository root."""
     return REPO
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory):
+    """graded_class(assignment): the class of that assignment's samples, graded once."""
+    from grading_support import grade_class
+
+    classes = {}
+
+    def get(assignment: str):
+        if assignment not in classes:
+            classes[assignment] = grade_class(tmp_path_factory.mktemp(assignment), assignment)
+        return classes[assignment]
+
+    return get

@@ -26,35 +26,50 @@ score table and export ``grades.csv``.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
+
+import nbformat
+
+from coursekit import sandbox
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 """The repository this module was installed from (editable install)."""
 
+MAX_NOTEBOOK_BYTES = 50 * 2**20
+"""A submitted notebook larger than this is rejected (its outputs are never needed)."""
+
 COURSE_SETTINGS = '''
 # ---------------------------------------------------------------------------
-# Course paths, written by coursekit.grading.make_course. Everything above is
-# the repository's nbgrader_config.py at the time the course was created.
+# Course paths and grading plug-ins, written by coursekit.grading.make_course.
+# Everything above is the repository's nbgrader_config.py at the time the
+# course was created.
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 
-# Keep hidden tests out of the students' feedback. nbgrader 0.9 puts them back
-# into every graded notebook and, by design, shows them in the feedback HTML
-# (jupyter/nbgrader#917). So: remove the hidden-test regions from the cells the
-# feedback shows, and let the grading kernels report an error as its last line
-# only ("AssertionError: message"), without the traceback that would quote the
-# hidden test code around the failing line.
+# Autograde: nbgrader's pipeline with its Execute step replaced by the course's
+# judge (student code in a bubblewrap sandbox, verdicts decided outside it).
+from coursekit.plugins import ClearHiddenTestsOfTests, JudgeInSandbox
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades,
+                                    IgnorePattern, LimitOutput, SaveAutoGrades)
 
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
-c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal"]
+c.Autograde.autograde_preprocessors = [JudgeInSandbox, IgnorePattern, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.JudgeInSandbox.source_root = {source!r}
+
+# Feedback: hidden-test regions are removed from the test cells (only there),
+# and the judge's messages never quote hidden tests.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTestsOfTests, CSSHTMLHeaderPreprocessor]
 '''
 
 
@@ -116,7 +131,8 @@ def make_course(course_dir, repo_root=REPO_ROOT) -> Path:
     course.mkdir(parents=True, exist_ok=True)
     shutil.copytree(repo / "solutions", course / "source")
     settings = (repo / "nbgrader_config.py").read_text()
-    (course / "nbgrader_config.py").write_text(settings + COURSE_SETTINGS.format(root=str(course)))
+    paths = COURSE_SETTINGS.format(root=str(course), source=str(course / "source"))
+    (course / "nbgrader_config.py").write_text(settings + paths)
     return course
 
 
@@ -164,12 +180,63 @@ def submissions(course_dir, assignment: str) -> list[str]:
     return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
 
 
-def autograde(course_dir, assignment: str) -> list[str]:
-    """Autograde every submission of ``assignment`` and write their HTML feedback.
+@dataclass
+class Result:
+    """How one student's submission fared in a grading run.
 
-    Runs ``nbgrader autograde ASSIGNMENT --force`` once for all students (each
-    notebook starts one kernel), then ``nbgrader generate_feedback ASSIGNMENT
-    --force``. Submissions are read, never changed. Returns the student ids.
+    ``status`` is "graded", "kept" (graded in an earlier run, unchanged since),
+    "rejected" (not gradable: ``reason`` says why) or "failed" (nbgrader could
+    not grade it: ``reason`` has its last error line). ``flags`` are the
+    judge's report: time-outs, kernel deaths, restored cells, attempts.
+    """
+
+    student: str
+    status: str
+    reason: str = ""
+    flags: list[str] = field(default_factory=list)
+
+
+def preflight(course_dir, assignment: str, student: str) -> str:
+    """Why the submission cannot be graded ("" when it can): names, JSON, size.
+
+    Never changes the submission; the reason is written for the report.
+    """
+    course = _course(course_dir)
+    folder = course / "submitted" / student / assignment
+    expected = sorted(p.name for p in (course / "release" / assignment).glob("*.ipynb"))
+    found = sorted(p.name for p in folder.glob("*.ipynb"))
+    for name in expected:
+        path = folder / name
+        if not path.is_file():
+            others = [f for f in found if f not in expected]
+            if others:
+                return f"wrong file name: found {', '.join(others)}, expected {name}"
+            return f"no notebook {name} in the submission"
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return (f"{name} is {path.stat().st_size / 2**20:.0f} MiB, over the "
+                    f"{MAX_NOTEBOOK_BYTES / 2**20:.0f} MiB limit (clear the outputs and resubmit)")
+        try:
+            data = json.loads(path.read_bytes())
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            return f"{name} is not a notebook (unreadable JSON: {error}; a truncated file?)"
+        if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+            return f"{name} is JSON but not a Jupyter notebook (no list of cells)"
+        try:
+            nbformat.reads(json.dumps(data), as_version=4)
+        except Exception as error:  # nbformat raises several kinds for malformed notebooks
+            return f"{name} is not a valid notebook ({type(error).__name__}: {error})"
+    return ""
+
+
+def grade(course_dir, assignment: str, *, protected: bool = True, regrade: bool = False,
+          progress=print) -> list[Result]:
+    """Autograde every submission of ``assignment`` and write its feedback; return the results.
+
+    Each student is graded on their own through nbgrader's API (the judge of
+    coursekit.judge runs their code in the sandbox), so one bad submission
+    costs only itself. A submission graded before and unchanged since is kept
+    (``regrade=True`` grades everything again); a run that was interrupted
+    therefore resumes where it stopped. Submissions are never changed.
     """
     course = _course(course_dir)
     if not (course / "release" / assignment).is_dir():
@@ -180,9 +247,136 @@ def autograde(course_dir, assignment: str) -> list[str]:
             f"No submissions of {assignment!r}: put each student's notebook in "
             f"{course / 'submitted' / '<student>' / assignment}/"
         )
-    nbgrader(course, "autograde", assignment, "--force")
-    nbgrader(course, "generate_feedback", assignment, "--force")
-    return students
+    if protected:
+        try:
+            sandbox.check_available()
+        except sandbox.SandboxUnavailable as error:
+            raise GradingError(str(error)) from None
+    api = _api(course, protected)
+    state = _State(course, assignment)
+    warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy 2 notices about nbgrader
+    results = []
+    for number, student in enumerate(students, start=1):
+        result = _grade_one(api, course, assignment, student, state, regrade)
+        results.append(result)
+        flags = f" ({len(result.flags)} flags)" if result.flags else ""
+        progress(f"[{number}/{len(students)}] {student}: {result.status}{flags}")
+    return results
+
+
+def _grade_one(api, course: Path, assignment: str, student: str, state, regrade: bool) -> Result:
+    """Grade one student's submission (or keep the earlier grading, or reject it)."""
+    reason = preflight(course, assignment, student)
+    if reason:
+        _ensure_student(course, student)
+        state.forget(student)
+        return Result(student, "rejected", reason)
+    fingerprint = _fingerprint(course, assignment, student)
+    earlier = state.get(student)
+    if not regrade and earlier and earlier.get("fingerprint") == fingerprint:
+        return Result(student, "kept", flags=earlier.get("flags", []))
+    state.forget(student)
+    graded = api.autograde(assignment, student, force=True, create=True)
+    if not graded["success"]:
+        return Result(student, "failed", _last_error(graded))
+    flags = _flags(course, assignment, student)
+    feedback = api.generate_feedback(assignment, student, force=True)
+    if not feedback["success"]:
+        flags.append(f"feedback not written: {_last_error(feedback)}")
+    state.put(student, {"fingerprint": fingerprint, "flags": flags})
+    return Result(student, "graded", flags=flags)
+
+
+def autograde(course_dir, assignment: str, **options) -> list[str]:
+    """Grade every submission (see :func:`grade`); return the student ids."""
+    return [r.student for r in grade(course_dir, assignment, progress=lambda line: None,
+                                     **options)]
+
+
+class _State:
+    """Which submissions this course has graded, with what, saved after each student.
+
+    ``COURSE/.coursekit/<assignment>.json`` maps each student to the
+    fingerprint of what was graded (submission, source notebook, settings) and
+    the judge's flags. It is written atomically after a student's grades are
+    in the gradebook, so an interrupted run loses at most the student it was on.
+    """
+
+    def __init__(self, course: Path, assignment: str):
+        self.path = course / ".coursekit" / f"{assignment}.json"
+        self.data = json.loads(self.path.read_text()) if self.path.is_file() else {}
+
+    def get(self, student: str):
+        return self.data.get(student)
+
+    def put(self, student: str, entry: dict) -> None:
+        self.data[student] = entry
+        self._save()
+
+    def forget(self, student: str) -> None:
+        if self.data.pop(student, None) is not None:
+            self._save()
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(exist_ok=True)
+        partial = self.path.with_suffix(".tmp")
+        partial.write_text(json.dumps(self.data, indent=1, sort_keys=True))
+        os.replace(partial, self.path)
+
+
+def _api(course: Path, protected: bool):
+    """nbgrader's API on the course, configured by its nbgrader_config.py."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    _put_venv_first_on_path()
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.JudgeInSandbox.protected = protected
+    coursedir = CourseDirectory(config=config)
+    api = NbGraderAPI(coursedir=coursedir, config=config)
+    api.log.setLevel("ERROR")
+    return api
+
+
+def _flags(course: Path, assignment: str, student: str) -> list[str]:
+    """The judge's flags, read from the autograded notebooks' metadata."""
+    flags = []
+    for path in sorted((course / "autograded" / student / assignment).glob("*.ipynb")):
+        report = nbformat.read(str(path), as_version=4).metadata.get("coursekit", {})
+        flags += [str(f) for f in report.get("report", {}).get("flags", [])]
+    return flags
+
+
+def _fingerprint(course: Path, assignment: str, student: str) -> str:
+    """A hash of what grading reads: the submitted files and the source notebooks."""
+    digest = hashlib.sha256()
+    for folder in (course / "submitted" / student / assignment, course / "source" / assignment):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(course)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _ensure_student(course: Path, student: str) -> None:
+    """Make sure a rejected student is in the gradebook (so the CSV lists them with 0)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="") as gradebook:
+        gradebook.update_or_create_student(student)
+
+
+def _last_error(result: dict) -> str:
+    """The last non-empty line of an nbgrader API error."""
+    lines = [line for line in (result.get("error") or result.get("log") or "").splitlines()
+             if line.strip()]
+    return lines[-1].strip() if lines else "unknown error"
+
+
+def _put_venv_first_on_path() -> None:
+    """nbgrader runs `alembic` from PATH when it creates a gradebook: use this environment's."""
+    here = str(Path(sys.executable).parent)
+    if not os.environ.get("PATH", "").startswith(here):
+        os.environ["PATH"] = os.pathsep.join([here, os.environ.get("PATH", "")])
 
 
 def scores(course_dir, assignment: str) -> dict[str, Score]:
@@ -214,22 +408,43 @@ def export_csv(course_dir, assignment: str, filename: str = "grades.csv") -> Pat
     return course / filename
 
 
-def format_table(table: dict[str, Score]) -> str:
-    """A plain-text table: one line per student with score, maximum and manual flag."""
-    lines = [f"{'student':<20} {'score':>7} {'max':>7}  manual grading"]
-    for student, (score, max_score, manual) in sorted(table.items()):
-        lines.append(f"{student:<20} {score:>7g} {max_score:>7g}  {'needed' if manual else '-'}")
+def format_table(table: dict[str, Score], results: list[Result] = ()) -> str:
+    """A plain-text table: one line per student with score, maximum and status, then flags."""
+    status = {r.student: r for r in results}
+    lines = [f"{'student':<20} {'score':>7} {'max':>7}  status"]
+    students = sorted(set(table) | set(status))
+    for student in students:
+        score = table.get(student)
+        result = status.get(student)
+        text = result.status if result else "-"
+        if result and result.reason:
+            text += f": {result.reason}"
+        elif score and score.needs_manual_grade:
+            text += ", manual grading needed"
+        if score:
+            lines.append(f"{student:<20} {score.score:>7g} {score.max_score:>7g}  {text}")
+        else:
+            lines.append(f"{student:<20} {'-':>7} {'-':>7}  {text}")
+    flagged = [r for r in results if r.flags]
+    if flagged:
+        lines += ["", "Flags (what the judge noticed):"]
+        for result in flagged:
+            lines += [f"  {result.student}: {flag}" for flag in result.flags]
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
-    """Set up the course if needed, then autograde, write feedback, print and export scores."""
+    """Set up the course if needed, then grade, write feedback, print and export scores."""
     parser = argparse.ArgumentParser(prog="python -m coursekit.grading", description=main.__doc__)
     parser.add_argument("--course", required=True, type=Path,
                         help="course directory, outside the repository (created if missing)")
     parser.add_argument("--assignment", required=True, help="assignment name, e.g. two_views")
     parser.add_argument("--repo", type=Path, default=REPO_ROOT,
                         help="repository to create the course from (default: %(default)s)")
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade every submission again, even those graded before and unchanged")
+    parser.add_argument("--unprotected", action="store_true",
+                        help="grade WITHOUT the bubblewrap sandbox (every report says so)")
     args = parser.parse_args(argv)
     try:
         course = args.course.resolve()
@@ -238,8 +453,14 @@ def main(argv=None) -> int:
             print(f"Created the course {course} from {args.repo.resolve()}")
         if not (course / "release" / args.assignment).is_dir():
             print(f"Released {args.assignment} to {release(course, args.assignment)}")
-        autograde(course, args.assignment)
-        print(format_table(scores(course, args.assignment)))
+        if args.unprotected:
+            print("WARNING: grading WITHOUT the sandbox (--unprotected): student code runs "
+                  "with your permissions.")
+        results = grade(course, args.assignment, protected=not args.unprotected,
+                        regrade=args.regrade)
+        print(format_table(scores(course, args.assignment), results))
+        if args.unprotected:
+            print("UNPROTECTED RUN: these grades were computed without the sandbox.")
         print(f"Feedback: {course / 'feedback'}/<student>/{args.assignment}/")
         print(f"Grades:   {export_csv(course, args.assignment)}")
     except GradingError as error:

@@ -1,0 +1,72 @@
+"""nbgrader plug-ins (preprocessors) that make its autograde and feedback trustworthy.
+
+Configured in the course's ``nbgrader_config.py`` by :mod:`coursekit.grading`:
+
+* :class:`JudgeInSandbox` replaces nbgrader's ``Execute`` step of
+  ``nbgrader autograde``: the notebook is judged by :func:`coursekit.judge.judge`
+  (student code sandboxed, verdicts decided in the grader's process). The rest
+  of nbgrader's autograde pipeline (sanitising, LimitOutput, SaveAutoGrades,
+  late penalties) is unchanged, so scores land in nbgrader's own gradebook.
+* :class:`ClearHiddenTestsOfTests` replaces ``ClearHiddenTests`` in
+  ``nbgrader generate_feedback``: it removes the hidden-test regions from the
+  test cells only. nbgrader's own step scans every cell and fails the
+  student's feedback when a student cell merely contains the marker text.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Float, Int, Unicode
+
+from coursekit.judge import Options, judge, read_notebook
+from coursekit.sandbox import Limits
+
+_HIDDEN = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+class JudgeInSandbox(NbGraderPreprocessor):
+    """Judge the notebook: student code in the sandbox, test cells in this process."""
+
+    source_root = Unicode("", help="The course's source/ directory (trusted notebooks).").tag(
+        config=True)
+    protected = Bool(True, help="Run student code in the bubblewrap sandbox.").tag(config=True)
+    cell_timeout = Float(30.0, help="Seconds per student cell or test cell.").tag(config=True)
+    setup_timeout = Float(120.0, help="Seconds for the read-only setup cells.").tag(config=True)
+    notebook_timeout = Float(600.0, help="Seconds for the whole notebook.").tag(config=True)
+    memory_mb = Int(4096, help="Address-space limit of the sandboxed kernel (MiB).").tag(
+        config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        source_path = Path(self.source_root) / info["assignment"] / f"{info['notebook']}.ipynb"
+        options = Options(
+            cell_timeout=self.cell_timeout, setup_timeout=self.setup_timeout,
+            notebook_timeout=self.notebook_timeout, protected=self.protected,
+            limits=Limits(memory_bytes=self.memory_mb * 2**20),
+        )
+        with tempfile.TemporaryDirectory(prefix="coursekit-judge-") as scratch:
+            judged, report = judge(nb, read_notebook(source_path), Path(scratch), options)
+        for flag in report.flags:
+            self.log.warning("%s: %s", info["student"], flag)
+        return judged, resources
+
+
+class ClearHiddenTestsOfTests(NbGraderPreprocessor):
+    """Remove hidden-test regions from test cells (and only from them)."""
+
+    def preprocess_cell(self, cell, resources, index):
+        info = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and info.get("grade") and not info.get("solution"):
+            kept, inside = [], False
+            for line in cell.source.splitlines():
+                if _HIDDEN[0] in line:
+                    inside = True
+                elif _HIDDEN[1] in line:
+                    inside = False
+                elif not inside:
+                    kept.append(line)
+            cell.source = "\n".join(kept).rstrip()
+        return cell, resources
