@@ -10,6 +10,7 @@ Modules, in the order of the course (each readable in one sitting):
     views         one-hot x dense matrix versus gather, and their costs
     gradients     the backward pass as a scatter-add, sparse SGD, gradient check
     initializers  starting values: U(-0.05, 0.05), zeros, constants
+    pretrained    reading a word-vectors text file into a table in vocabulary order
     layer         a NumPy Embedding with the Keras life cycle
     keras_layer   ReferenceEmbedding, a from-scratch keras.layers.Layer
     regularizers  L1/L2 penalties on the table and their gradients
@@ -47,6 +48,7 @@ from embref.gradients import (
 from embref.layer import Embedding
 from embref.lora import lora_effective_embeddings, lora_param_count
 from embref.masking import compute_mask, masked_loss_mean, masked_mean
+from embref.pretrained import load_vectors, read_vectors
 from embref.quantization import dequantize_int8, quantization_error, quantize_int8
 from embref.recurrent import gru_forward, lstm_forward, simple_rnn_forward
 from embref.regularizers import (
@@ -60,6 +62,8 @@ from embref.regularizers import (
 from embref.views import dense_view, gather_view, one_hot, view_costs
 
 __all__ = [
+    "load_vectors",
+    "read_vectors",
     "Embedding",
     "check_dim",
     "check_indices",
