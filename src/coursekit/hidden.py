@@ -9,6 +9,8 @@ any of it.
 
 from __future__ import annotations
 
+import builtins
+import keyword
 import re
 
 MARKERS = (
@@ -56,9 +58,20 @@ def hidden_lines(notebook, kinds=KINDS, min_length: int = 16) -> set[str]:
 
 
 def _long_lines(text: str, min_length: int) -> set[str]:
-    """Stripped lines of ``text`` at least ``min_length`` characters long."""
+    """Stripped lines of ``text`` at least ``min_length`` characters long that say
+    something of their own (not only keywords and built-in names, like
+    ``raise ValueError(``, which any page may contain)."""
     stripped = (line.strip() for line in text.splitlines())
-    return {line for line in stripped if len(line) >= min_length}
+    return {line for line in stripped if len(line) >= min_length and not _generic(line)}
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_COMMON = set(keyword.kwlist) | set(dir(builtins))
+
+
+def _generic(line: str) -> bool:
+    """True when every word of the line is a Python keyword or built-in name."""
+    return all(word in _COMMON for word in _WORD.findall(line))
 
 
 def find_leaks(text: str, secret_lines: set[str]) -> list[str]:
