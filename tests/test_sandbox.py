@@ -144,8 +144,8 @@ def test_sandbox_sees_only_what_grading_allows(tmp_path, repo):
     """A NumPy-only sandbox imports NumPy and coursekit but not embref, Keras, TensorFlow or
     nbgrader; it cannot see the repository or /root's files, cannot write outside its home,
     has no network and runs as nobody."""
-    seen = run_in_sandbox(Sandbox(scratch=tmp_path / "s"), PROBE, str(repo), str(repo / "solutions"),
-                          "/root/.bashrc", "/etc/passwd")
+    seen = run_in_sandbox(Sandbox(scratch=tmp_path / "s"), PROBE, str(repo),
+                          str(repo / "solutions"), "/root/.bashrc", "/etc/passwd")
     assert seen["numpy"] and seen["coursekit.testing"]
     assert not (seen["embref"] or seen["keras"] or seen["tensorflow"] or seen["nbgrader"])
     # The repository's path exists only as the way to the virtual environment's interpreter.

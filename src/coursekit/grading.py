@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +41,9 @@ from typing import NamedTuple
 
 import nbformat
 
-from coursekit import sandbox
+from coursekit import parallel, sandbox
+from coursekit.parallel import Engine
+from coursekit.plugins import PRECOMPUTED, JudgeInSandbox, notebook_key
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 """The repository this module was installed from (editable install)."""
@@ -53,6 +57,7 @@ COURSE_SETTINGS = '''
 # Everything above is the repository's nbgrader_config.py at the time the
 # course was created.
 c.CourseDirectory.root = {root!r}
+c.CourseDirectory.course_id = "embedding-course"  # the gradebook needs a course row
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 
@@ -107,12 +112,14 @@ def nbgrader(course_dir, *args: str) -> subprocess.CompletedProcess:
     return done
 
 
-def make_course(course_dir, repo_root=REPO_ROOT) -> Path:
+def make_course(course_dir, repo_root=REPO_ROOT, db_url: str | None = None) -> Path:
     """Create a course directory from the repository and return its path.
 
     Copies ``repo_root/solutions`` to ``course_dir/source`` (grading then uses
     that frozen copy) and writes ``nbgrader_config.py``: the repository's
-    settings followed by the course's own paths. Never writes into the
+    settings followed by the course's own paths (and ``db_url``, nbgrader's
+    gradebook address, when given: e.g. a PostgreSQL database for a shared
+    deployment; default: ``COURSE/gradebook.db``). Never writes into the
     repository, and refuses a course directory inside it or one that exists
     already with a configuration.
     """
@@ -132,6 +139,9 @@ def make_course(course_dir, repo_root=REPO_ROOT) -> Path:
     shutil.copytree(repo / "solutions", course / "source")
     settings = (repo / "nbgrader_config.py").read_text()
     paths = COURSE_SETTINGS.format(root=str(course), source=str(course / "source"))
+    if db_url:
+        paths += "\n# The gradebook: a shared database instead of gradebook.db.\n"
+        paths += f"c.CourseDirectory.db_url = {db_url!r}\n"
     (course / "nbgrader_config.py").write_text(settings + paths)
     return course
 
@@ -229,14 +239,19 @@ def preflight(course_dir, assignment: str, student: str) -> str:
 
 
 def grade(course_dir, assignment: str, *, protected: bool = True, regrade: bool = False,
-          progress=print) -> list[Result]:
-    """Autograde every submission of ``assignment`` and write its feedback; return the results.
+          workers: int | None = None, scheduler: str | None = None,
+          progress: Progress | None = None) -> list[Result]:
+    """Grade every submission of ``assignment`` and write its feedback; return the results.
 
-    Each student is graded on their own through nbgrader's API (the judge of
-    coursekit.judge runs their code in the sandbox), so one bad submission
-    costs only itself. A submission graded before and unchanged since is kept
-    (``regrade=True`` grades everything again); a run that was interrupted
-    therefore resumes where it stopped. Submissions are never changed.
+    The coordinator (this process) checks each submission (preflight),
+    sanitises it with nbgrader's own preprocessors and hands it to the judging
+    engine (:mod:`coursekit.parallel`: ``workers`` local processes, default one
+    per core, or the Dask ``scheduler`` at an address; ``workers=0`` judges in
+    this process). As each judged notebook comes back, the coordinator alone
+    writes it to nbgrader's gradebook through nbgrader's autograde pipeline and
+    writes the feedback. A submission graded before and unchanged since is kept
+    (``regrade=True`` grades everything again); an interrupted run therefore
+    resumes where it stopped. Submissions are never changed.
     """
     course = _course(course_dir)
     if not (course / "release" / assignment).is_dir():
@@ -255,31 +270,72 @@ def grade(course_dir, assignment: str, *, protected: bool = True, regrade: bool 
     api = _api(course, protected)
     state = _State(course, assignment)
     warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy 2 notices about nbgrader
-    results = []
-    for number, student in enumerate(students, start=1):
-        result = _grade_one(api, course, assignment, student, state, regrade)
-        results.append(result)
-        flags = f" ({len(result.flags)} flags)" if result.flags else ""
-        progress(f"[{number}/{len(students)}] {student}: {result.status}{flags}")
-    return results
+    progress = progress or Progress(len(students))
+    results: dict[str, Result] = {}
+    todo = {}
+    for student in students:
+        reason = preflight(course, assignment, student)
+        fingerprint = "" if reason else _fingerprint(course, assignment, student)
+        earlier = state.get(student)
+        if reason:
+            _ensure_student(api, student)
+            state.forget(student)
+            results[student] = Result(student, "rejected", reason)
+        elif not regrade and earlier and earlier.get("fingerprint") == fingerprint:
+            results[student] = Result(student, "kept", flags=earlier.get("flags", []))
+        else:
+            state.forget(student)
+            todo[student] = fingerprint
+            continue
+        progress.update(results[student])
+    if todo:
+        _judge_and_record(api, course, assignment, todo, state, results, progress,
+                          Engine(workers=workers, scheduler=scheduler))
+    progress.close()
+    return [results[student] for student in students]
 
 
-def _grade_one(api, course: Path, assignment: str, student: str, state, regrade: bool) -> Result:
-    """Grade one student's submission (or keep the earlier grading, or reject it)."""
-    reason = preflight(course, assignment, student)
-    if reason:
-        _ensure_student(course, student)
-        state.forget(student)
-        return Result(student, "rejected", reason)
-    fingerprint = _fingerprint(course, assignment, student)
-    earlier = state.get(student)
-    if not regrade and earlier and earlier.get("fingerprint") == fingerprint:
-        return Result(student, "kept", flags=earlier.get("flags", []))
-    state.forget(student)
+def _judge_and_record(api, course: Path, assignment: str, todo: dict[str, str], state,
+                      results: dict, progress, engine: Engine) -> None:
+    """Judge the submissions in ``todo`` on the engine; record each as it comes back."""
+    options = parallel.options_as_dict(JudgeInSandbox(parent=api).options())
+    names = sorted(p.name for p in (course / "release" / assignment).glob("*.ipynb"))
+    sources = {name: (course / "source" / assignment / name).read_text() for name in names}
+    jobs, keys, pending = [], {}, {student: set(names) for student in todo}
+    for student in todo:
+        for name in names:
+            sanitized = _sanitized(api, course, assignment, student, name)
+            keys[(student, name)] = notebook_key(sanitized)
+            jobs.append(((student, name), (nbformat.writes(sanitized), sources[name], options)))
+    problems: dict[str, str] = {}
+    with engine:
+        progress.engine = engine.description
+        for (student, name), outcome in engine.judge_all(jobs):
+            if isinstance(outcome, Exception):
+                problems[student] = f"judging failed twice: {type(outcome).__name__}: {outcome}"
+            else:
+                PRECOMPUTED[keys[(student, name)]] = nbformat.reads(outcome, as_version=4)
+            pending[student].discard(name)
+            if pending[student]:
+                continue
+            if student in problems:
+                results[student] = Result(student, "failed", problems[student])
+            else:
+                results[student] = _record(api, course, assignment, student, todo[student],
+                                           state, [keys[(student, n)] for n in names])
+            progress.update(results[student])
+
+
+def _record(api, course: Path, assignment: str, student: str, fingerprint: str, state,
+            keys: list[str]) -> Result:
+    """Write one judged submission to the gradebook (nbgrader autograde) and its feedback."""
     graded = api.autograde(assignment, student, force=True, create=True)
+    unused = [key for key in keys if PRECOMPUTED.pop(key, None) is not None]
     if not graded["success"]:
         return Result(student, "failed", _last_error(graded))
     flags = _flags(course, assignment, student)
+    if unused:
+        flags.append("nbgrader's copy differed from the one a worker judged: judged again here")
     feedback = api.generate_feedback(assignment, student, force=True)
     if not feedback["success"]:
         flags.append(f"feedback not written: {_last_error(feedback)}")
@@ -287,10 +343,63 @@ def _grade_one(api, course: Path, assignment: str, student: str, state, regrade:
     return Result(student, "graded", flags=flags)
 
 
+def _sanitized(api, course: Path, assignment: str, student: str, name: str):
+    """The submitted notebook after nbgrader's sanitising preprocessors, as autograde sees it."""
+    from nbgrader.converters import Autograde
+
+    stem = Path(name).stem
+    resources = {"unique_key": stem, "output_files_dir": f"{stem}_files",
+                 "nbgrader": {"student": student, "assignment": assignment, "notebook": stem,
+                              "db_url": api.coursedir.db_url}}
+    nb = nbformat.read(str(course / "submitted" / student / assignment / name), as_version=4)
+    converter = Autograde(coursedir=api.coursedir, parent=api)
+    for preprocessor in converter.sanitize_preprocessors:
+        nb, resources = preprocessor(parent=converter)(nb, resources)
+    return nbformat.reads(nbformat.writes(nb), as_version=4)
+
+
+class Progress:
+    """Progress of a class: a bar on a terminal, one plain line per submission otherwise."""
+
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.failed, self.timed = total, 0, 0, 0
+        self.stream = stream or sys.stdout
+        self.start = time.monotonic()
+        self.engine = ""
+        self.bar = self.stream.isatty()
+
+    def update(self, result: Result) -> None:
+        """Count one finished submission and show where the class stands."""
+        self.done += 1
+        self.failed += result.status in ("failed", "rejected")
+        self.timed += result.status in ("graded", "failed")
+        elapsed = time.monotonic() - self.start
+        left = self.total - self.done
+        eta = f", about {elapsed / self.timed * left:.0f} s left" if self.timed and left else ""
+        flags = f" ({len(result.flags)} flags)" if result.flags else ""
+        if self.bar:
+            filled = round(30 * self.done / max(self.total, 1))
+            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total}"
+                              f" done, {self.failed} failed or rejected{eta}   ")
+        else:
+            self.stream.write(f"[{self.done}/{self.total}] {result.student}: {result.status}"
+                              f"{flags}; {self.failed} failed or rejected so far{eta}\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the bar and say how long the class took."""
+        if self.bar:
+            self.stream.write("\n")
+        where = f" on {self.engine}" if self.engine else ""
+        self.stream.write(f"{self.done} submissions in {time.monotonic() - self.start:.1f} s"
+                          f"{where}\n")
+        self.stream.flush()
+
+
 def autograde(course_dir, assignment: str, **options) -> list[str]:
     """Grade every submission (see :func:`grade`); return the student ids."""
-    return [r.student for r in grade(course_dir, assignment, progress=lambda line: None,
-                                     **options)]
+    quiet = Progress(0, stream=io.StringIO())
+    return [r.student for r in grade(course_dir, assignment, progress=quiet, **options)]
 
 
 class _State:
@@ -357,11 +466,11 @@ def _fingerprint(course: Path, assignment: str, student: str) -> str:
     return digest.hexdigest()
 
 
-def _ensure_student(course: Path, student: str) -> None:
+def _ensure_student(api, student: str) -> None:
     """Make sure a rejected student is in the gradebook (so the CSV lists them with 0)."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="") as gradebook:
+    with Gradebook(api.coursedir.db_url, course_id=api.coursedir.course_id) as gradebook:
         gradebook.update_or_create_student(student)
 
 
@@ -383,10 +492,12 @@ def scores(course_dir, assignment: str) -> dict[str, Score]:
     """Read each student's total for ``assignment`` from the course's gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    database = _course(course_dir) / "gradebook.db"
-    if not database.is_file():
-        raise GradingError(f"No gradebook in {database.parent}: release and autograde first.")
-    with Gradebook(f"sqlite:///{database}", course_id="") as gradebook:
+    course = _course(course_dir)
+    coursedir = _api(course, protected=True).coursedir
+    url = coursedir.db_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise GradingError(f"No gradebook in {course}: release and autograde first.")
+    with Gradebook(url, course_id=coursedir.course_id) as gradebook:
         try:
             found = gradebook.find_assignment(assignment)
         except MissingEntry as error:
@@ -445,11 +556,20 @@ def main(argv=None) -> int:
                         help="grade every submission again, even those graded before and unchanged")
     parser.add_argument("--unprotected", action="store_true",
                         help="grade WITHOUT the bubblewrap sandbox (every report says so)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="local worker processes (default: one per core; 0: judge in "
+                             "this process)")
+    parser.add_argument("--scheduler", default=None,
+                        help="address of a Dask scheduler to judge on (e.g. tcp://host:8786) "
+                             "instead of local workers")
+    parser.add_argument("--db-url", default=None,
+                        help="gradebook database for a NEW course (SQLAlchemy URL, e.g. "
+                             "postgresql+psycopg://user@host/db); default COURSE/gradebook.db")
     args = parser.parse_args(argv)
     try:
         course = args.course.resolve()
         if not (course / "nbgrader_config.py").exists():
-            make_course(course, args.repo)
+            make_course(course, args.repo, db_url=args.db_url)
             print(f"Created the course {course} from {args.repo.resolve()}")
         if not (course / "release" / args.assignment).is_dir():
             print(f"Released {args.assignment} to {release(course, args.assignment)}")
@@ -457,7 +577,7 @@ def main(argv=None) -> int:
             print("WARNING: grading WITHOUT the sandbox (--unprotected): student code runs "
                   "with your permissions.")
         results = grade(course, args.assignment, protected=not args.unprotected,
-                        regrade=args.regrade)
+                        regrade=args.regrade, workers=args.workers, scheduler=args.scheduler)
         print(format_table(scores(course, args.assignment), results))
         if args.unprotected:
             print("UNPROTECTED RUN: these grades were computed without the sandbox.")

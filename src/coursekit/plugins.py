@@ -15,6 +15,8 @@ Configured in the course's ``nbgrader_config.py`` by :mod:`coursekit.grading`:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tempfile
 from pathlib import Path
 
@@ -25,6 +27,17 @@ from coursekit.judge import Options, judge, read_notebook
 from coursekit.sandbox import Limits
 
 _HIDDEN = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+PRECOMPUTED: dict[str, object] = {}
+"""Judged notebooks computed elsewhere (by a Dask worker), keyed by :func:`notebook_key`
+of the sanitised notebook they judged. JudgeInSandbox takes its result from here
+when present and judges by itself otherwise."""
+
+
+def notebook_key(nb) -> str:
+    """A fingerprint of what judging reads from a sanitised notebook: cells and metadata."""
+    cells = [(c.cell_type, c.source, c.metadata.get("nbgrader", {})) for c in nb.cells]
+    return hashlib.sha256(json.dumps(cells, sort_keys=True).encode()).hexdigest()
 
 
 class JudgeInSandbox(NbGraderPreprocessor):
@@ -41,17 +54,28 @@ class JudgeInSandbox(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        source_path = Path(self.source_root) / info["assignment"] / f"{info['notebook']}.ipynb"
-        options = Options(
+        judged = PRECOMPUTED.pop(notebook_key(nb), None)
+        if judged is not None:
+            return judged, resources
+        with tempfile.TemporaryDirectory(prefix="coursekit-judge-") as scratch:
+            judged, report = judge(nb, read_notebook(self.source_path(info)), Path(scratch),
+                                   self.options())
+        for flag in report.flags:
+            self.log.warning("%s: %s", info["student"], flag)
+        return judged, resources
+
+
+    def options(self) -> Options:
+        """The judge's options as configured."""
+        return Options(
             cell_timeout=self.cell_timeout, setup_timeout=self.setup_timeout,
             notebook_timeout=self.notebook_timeout, protected=self.protected,
             limits=Limits(memory_bytes=self.memory_mb * 2**20),
         )
-        with tempfile.TemporaryDirectory(prefix="coursekit-judge-") as scratch:
-            judged, report = judge(nb, read_notebook(source_path), Path(scratch), options)
-        for flag in report.flags:
-            self.log.warning("%s: %s", info["student"], flag)
-        return judged, resources
+
+    def source_path(self, info: dict) -> Path:
+        """The trusted source notebook of ``info`` (nbgrader's assignment/notebook ids)."""
+        return Path(self.source_root) / info["assignment"] / f"{info['notebook']}.ipynb"
 
 
 class ClearHiddenTestsOfTests(NbGraderPreprocessor):
