@@ -8,6 +8,7 @@
 #   make grade    grade a class in the sandbox: make grade ASSIGNMENT=two_views COURSE=path/to/course
 #   make sandbox  install bubblewrap (Debian), the sandbox that grading needs
 #   make bench    print the speed figures of the reference against TensorFlow
+#   make bench-grading  grade 40 copies both ways: the course's command vs serial nbgrader
 #   make lint     ruff over src/ and tests/
 #   make lock     refresh constraints.txt after changing requirements.txt
 
@@ -28,7 +29,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: help venv book test test-fast release grade bench bench-grading lint lock chromium sandbox postgres clean
 
 help:
-	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -81,6 +82,9 @@ grade: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m coursekit.bench
+
+bench-grading: $(STAMP) sandbox
+	$(BIN)/python -m coursekit.bench_grading
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
