@@ -37,7 +37,9 @@ def hidden_lines(notebook, kinds=KINDS, min_length: int = 16) -> set[str]:
     """Distinctive lines of solution code and/or hidden tests in a source notebook.
 
     A line counts only if it is in a region of ``kinds`` and nowhere outside
-    all regions: a helper call that the visible tests also make is no secret.
+    all regions, not even inside a longer line there: a helper call that the
+    visible tests also make, or a message format the instructions spell out,
+    is no secret.
 
     Args:
         notebook: an nbformat notebook read from solutions/.
@@ -49,12 +51,13 @@ def hidden_lines(notebook, kinds=KINDS, min_length: int = 16) -> set[str]:
     Returns:
         set of stripped lines.
     """
-    secret, public = set(), set()
+    secret, public = set(), []
     for cell in notebook.cells:
         for region in hidden_regions(cell.source, kinds):
             secret.update(_long_lines(region, min_length))
-        public.update(_long_lines(_REGION.sub("", cell.source), min_length))
-    return secret - public
+        public.append(_REGION.sub("", cell.source))
+    public_text = "\n".join(public)
+    return {line for line in secret if line not in public_text}
 
 
 def _long_lines(text: str, min_length: int) -> set[str]:
@@ -75,7 +78,13 @@ def _generic(line: str) -> bool:
 
 
 def find_leaks(text: str, secret_lines: set[str]) -> list[str]:
-    """Return the markers and secret lines that occur in ``text``."""
+    """Return the markers, and the secret lines that stand as whole lines, in ``text``.
+
+    Whole lines, not substrings: a short secret line such as
+    ``return_sequences=sequences),`` is no leak when it is the tail of a
+    longer visible line of another notebook.
+    """
     found = [marker for marker in MARKERS if marker in text]
-    found += sorted(line for line in secret_lines if line in text)
+    lines = {line.strip() for line in text.splitlines()}
+    found += sorted(line for line in secret_lines if line in lines)
     return found

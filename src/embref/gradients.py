@@ -65,7 +65,11 @@ def embedding_backward(indices, grad_output, input_dim: int) -> np.ndarray:
     grad = _check_grad_output(grad_output, ids.shape)  # (..., D)
     d = grad.shape[-1]
     grad_table = np.zeros((input_dim, d), dtype=grad.dtype)  # (V, D)
-    np.add.at(grad_table, ids.reshape(-1), grad.reshape(-1, d))  # unbuffered
+    # np.add.at(grad_table, ids.reshape(-1), grad.reshape(-1, d)) on rows, done on the
+    # flattened table: entry (v, j) is flat index v*D + j. Same additions in the same
+    # order (bit-identical), 2.5x-5x faster in NumPy 2 (BENCHMARKS.md, backward pass).
+    flat = (ids.reshape(-1, 1).astype(np.intp) * d + np.arange(d)).reshape(-1)  # (n*D,)
+    np.add.at(grad_table.reshape(-1), flat, grad.reshape(-1))  # unbuffered
     return grad_table
 
 
