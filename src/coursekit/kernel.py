@@ -65,19 +65,26 @@ class SandboxKernel:
                               ip=str(run_dir / "kernel"), key=secrets.token_hex(16).encode())
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(self.connection_file),
                 "--HistoryManager.enabled=False", "--InteractiveShell.xmode=Minimal"]
-        self.process = sandbox.popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # The kernel's own stderr (fd 2: C libraries, a crash) goes to a file, not a pipe
+        # nobody reads: a full pipe would block the kernel. RLIMIT_FSIZE bounds it.
+        self.stderr_path = run_dir / "kernel.stderr"
+        with open(self.stderr_path, "wb") as stderr:
+            self.process = sandbox.popen(argv, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=stderr)
         self.client = BlockingKernelClient()
         self.client.load_connection_file(str(self.connection_file))
         self.client.start_channels()
         self.dead_reason = ""
         try:
-            self.client.wait_for_ready(timeout=start_timeout)
-        except RuntimeError as error:
+            self._wait_until_ready(start_timeout)
+        except KernelGone:
             self.kill()
-            stderr = self.process.stderr.read().decode(errors="replace")[-1000:]
-            raise KernelGone(f"the sandboxed kernel did not start: {error} {stderr}") from None
-        self.execute("import coursekit.agent", timeout=start_timeout, silent=True)
+            raise
+        started = self.execute("import coursekit.agent", timeout=start_timeout, silent=True)
+        if started.status != "ok":
+            self.kill()
+            raise KernelGone(f"the sandboxed kernel could not load the grader's agent "
+                             f"({started.status}: {self.dead_reason})")
 
     def __enter__(self):
         return self
@@ -166,6 +173,29 @@ class SandboxKernel:
             self.dead_reason = "the kernel was stopped"
 
     # ------------------------------------------------------------------ internals
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        """Ask for kernel_info until the kernel answers on both the shell and the iopub
+        channel; judge its death by its process.
+
+        (jupyter_client's wait_for_ready judges by the heartbeat, which on a
+        loaded machine is not up yet when it first looks, and then reports a
+        kernel that is still starting as dead. The iopub answer matters too: a
+        subscription that is not through yet loses the next cell's messages.)
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                tail = self.stderr_path.read_text(errors="replace")[-1000:]
+                raise KernelGone(f"the sandboxed kernel exited while starting "
+                                 f"({self._exit_text()}): {tail}")
+            msg_id = self.client.kernel_info()
+            if self._reply(msg_id, deadline=time.monotonic() + 1) is None:
+                continue
+            while (message := self._next_iopub(time.monotonic() + 1)) is not None:
+                if message["parent_header"].get("msg_id") == msg_id:
+                    return
+        raise KernelGone(f"the sandboxed kernel did not answer within {timeout:.0f} s")
 
     def _next_iopub(self, deadline: float):
         """The next iopub message, or None at the deadline or when the kernel is gone."""
