@@ -161,13 +161,14 @@ class Sandbox:
         args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
                 "--cap-drop", "ALL", "--uid", "65534", "--gid", "65534", "--clearenv"]
         args += _system_binds()
+        # Private, size-limited writable places first, so that what is bound next (the
+        # interpreter, the virtual environment, the socket directory: any of them may
+        # live under /tmp on the host, a CI clone for one) stays visible on top of them.
+        for writable in (home, Path("/tmp"), Path("/dev/shm")):
+            args += ["--size", str(self.limits.home_bytes), "--tmpfs", str(writable)]
         args += _python_binds(_closure((*KERNEL_DISTRIBUTIONS, *self.allow)))
         args += self._stand_ins()
         args += ["--ro-bind", str(COURSEKIT), "/opt/course/coursekit"]
-        # Private, size-limited writable places first; the socket directory (often
-        # under /tmp on the host) is bound on top of them.
-        for writable in (home, Path("/tmp"), Path("/dev/shm")):
-            args += ["--size", str(self.limits.home_bytes), "--tmpfs", str(writable)]
         args += ["--bind", str(self.scratch), str(self.scratch)]
         for sub in (".ipython", ".config/matplotlib"):
             args += ["--dir", str(home / sub)]
