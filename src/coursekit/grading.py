@@ -301,13 +301,22 @@ def _judge_and_record(api, course: Path, assignment: str, todo: dict[str, str], 
     options = parallel.options_as_dict(JudgeInSandbox(parent=api).options())
     names = sorted(p.name for p in (course / "release" / assignment).glob("*.ipynb"))
     sources = {name: (course / "source" / assignment / name).read_text() for name in names}
-    jobs, keys, pending = [], {}, {student: set(names) for student in todo}
+    jobs, keys, pending = [], {}, {}
     for student in todo:
-        for name in names:
-            sanitized = _sanitized(api, course, assignment, student, name)
+        try:
+            prepared = {name: _sanitized(api, course, assignment, student, name)
+                        for name in names}
+        except Exception as error:  # one odd submission never stops the class
+            results[student] = Result(student, "failed", f"nbgrader could not read it: {error}")
+            progress.update(results[student])
+            continue
+        pending[student] = set(names)
+        for name, sanitized in prepared.items():
             keys[(student, name)] = notebook_key(sanitized)
             jobs.append(((student, name), (nbformat.writes(sanitized), sources[name], options)))
     problems: dict[str, str] = {}
+    if not jobs:
+        return
     with engine:
         progress.engine = engine.description
         for (student, name), outcome in engine.judge_all(jobs):
