@@ -22,6 +22,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MATHJAX_VERSION := 3.2.2
 MATHJAX := book/_static/mathjax/tex-chtml.js
+# axe-core audits the rendered book's accessibility in tests/test_book.py; it is
+# a test tool, kept out of the published book.
+AXE_VERSION := 4.14.1
+AXE := .cache/axe/axe.min.js
 ASSIGNMENTS := $(notdir $(wildcard solutions/*))
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
@@ -46,6 +50,12 @@ $(MATHJAX):
 		package/es5/tex-chtml.js package/es5/output/chtml/fonts/woff-v2
 	@touch $@
 
+$(AXE):
+	@mkdir -p .cache/npm .cache/axe
+	cd .cache/npm && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	tar -xzf .cache/npm/axe-core-$(AXE_VERSION).tgz -C .cache/axe --strip-components=1 package/axe.min.js
+	@touch $@
+
 book: $(STAMP) $(MATHJAX)
 	$(BIN)/jupyter-book build . --builder html -n -W --keep-going
 
@@ -67,7 +77,7 @@ postgres:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
-test: $(STAMP) chromium sandbox postgres book
+test: $(STAMP) chromium sandbox postgres book $(AXE)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

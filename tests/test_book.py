@@ -4,12 +4,19 @@ Needs `make book` first (the `make test` target builds it). Every page listed in
 _toc.yml must load over HTTP, show its title, load its figures, typeset its
 math with the locally served MathJax, log no console error and make no failed
 request; no file of the site may contain solution code or hidden tests.
+
+Every page is also audited as a reader with a disability or a phone meets it:
+axe-core (fetched by `make test` into .cache/axe, never published) must find
+no violation of impact "serious" or "critical"; at a phone's 390x844 viewport
+nothing but code, outputs, math and tables (each in its own scroll box) may be
+wider than the screen; every image has alternative text that is not a file name.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import os
 import re
 import shutil
 import threading
@@ -23,8 +30,15 @@ from bs4 import BeautifulSoup
 from coursekit.hidden import find_leaks, hidden_lines
 
 REPO = Path(__file__).resolve().parents[1]
-HTML = REPO / "_build" / "html"
+# The built site; BOOK_HTML points the tests at another build (e.g. a private
+# `jupyter-book build . --path-output DIR` gives DIR/_build/html).
+HTML = Path(os.environ.get("BOOK_HTML", REPO / "_build" / "html"))
 TF_NOISE = ("absl::InitializeLog", "cpu_feature_guard", "oneDNN custom operations", "cudart")
+AXE = REPO / ".cache" / "axe" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+# Boxes that scroll sideways on their own: wide content inside them is fine.
+SCROLL_BOXES = "pre, .highlight, .output, .cell_output, mjx-container, .MathJax, " \
+    ".pst-scrollable-table-container, .table-wrapper"
 
 pytestmark = [
     pytest.mark.book,
@@ -149,6 +163,14 @@ def visit(browser, url: str) -> dict:
         "async () => { if (!window.MathJax || !MathJax.startup) return false;"
         " await MathJax.startup.promise; return true; }"
     )
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make {AXE.relative_to(REPO)}` (or `make test`)")
+    page.add_script_tag(path=str(AXE))
+    axe_violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,"
+        " target: v.nodes[0].target.join(' ')}))"
+    )
     report = {
         "status": response.status,
         "h1": page.locator("main h1").first.inner_text(),
@@ -160,16 +182,60 @@ def visit(browser, url: str) -> dict:
         "math_errors": page.locator("main mjx-merror").count(),
         "text": page.locator("main").inner_text(),
         "problems": problems,
+        "axe": axe_violations,
+        "alts": page.eval_on_selector_all(
+            "img", "imgs => imgs.map(i => [i.getAttribute('src'), i.getAttribute('alt')])"
+        ),
     }
     page.close()
     return report
 
 
+def visit_on_a_phone(browser, url: str) -> dict:
+    """Open ``url`` at a phone's viewport; report the document's widths and what sticks out."""
+    page = browser.new_page(viewport=PHONE)
+    page.goto(url, wait_until="load")
+    page.evaluate("async () => { await document.fonts.ready; if (window.MathJax && MathJax.startup)"
+                  " await MathJax.startup.promise; }")
+    layout = page.evaluate(
+        """boxes => {
+            const width = document.documentElement.clientWidth, wide = [];
+            for (const el of document.querySelectorAll('body *')) {
+                if (el.closest(boxes)) continue;
+                const box = el.getBoundingClientRect();
+                if (box.width > 0 && box.right > width + 1 && box.left < width
+                    && getComputedStyle(el).visibility !== 'hidden')
+                    wide.push(`${el.tagName.toLowerCase()}.${el.className} `
+                              + `(${Math.round(box.left)}..${Math.round(box.right)} px)`);
+            }
+            const root = document.scrollingElement;
+            return {scroll_width: root.scrollWidth, client_width: root.clientWidth,
+                    wide: wide.slice(0, 5)};
+        }""",
+        SCROLL_BOXES,
+    )
+    page.close()
+    return layout
+
+
+@pytest.fixture(scope="module")
+def reports(browser, site_url):
+    """reports(entry): the page's visit report, each page opened once for all tests."""
+    cache = {}
+
+    def get(entry: str) -> dict:
+        if entry not in cache:
+            cache[entry] = visit(browser, f"{site_url}/{entry}.html")
+        return cache[entry]
+
+    return get
+
+
 @pytest.mark.parametrize("entry", toc_files())
-def test_page_renders_for_a_reader(browser, site_url, entry):
+def test_page_renders_for_a_reader(reports, entry):
     """The page loads, shows its title, figures and typeset math, with no console error."""
     source = source_of(entry)
-    report = visit(browser, f"{site_url}/{entry}.html")
+    report = reports(entry)
     assert report["status"] == 200
     assert report["h1"].replace("#", "").strip() == expected_title(source)
     assert report["problems"] == [], "\n".join(report["problems"])
@@ -181,6 +247,37 @@ def test_page_renders_for_a_reader(browser, site_url, entry):
         assert report["math_errors"] == 0
     noise = [line for line in TF_NOISE if line in report["text"]]
     assert noise == [], f"TensorFlow log lines in rendered output: {noise}"
+
+
+@pytest.mark.parametrize("entry", toc_files())
+def test_page_has_no_serious_accessibility_violation(reports, entry):
+    """axe-core finds no violation of impact serious or critical on the page."""
+    serious = [v for v in reports(entry)["axe"] if v["impact"] in ("serious", "critical")]
+    for v in serious:
+        print(f"{entry}: {v['id']} ({v['impact']}): {v['help']}; {v['nodes']} element(s),"
+              f" first: {v['target']}")
+    assert serious == [], [f"{v['id']} ({v['impact']}) at {v['target']}" for v in serious]
+
+
+@pytest.mark.parametrize("entry", toc_files())
+def test_every_image_has_alternative_text(reports, entry):
+    """Every image has alt text that describes it (not empty, not its file name)."""
+    bad = [
+        (src, alt) for src, alt in reports(entry)["alts"]
+        if not (alt or "").strip()
+        or re.search(r"\.(png|svg|jpe?g|gif|webp)$", alt.strip(), re.IGNORECASE)
+        or alt.strip() == Path(src or "").name
+    ]
+    assert bad == [], f"images without a real alt text: {bad}"
+
+
+@pytest.mark.parametrize("entry", toc_files())
+def test_page_fits_a_phone_screen(browser, site_url, entry):
+    """At 390x844 the page does not scroll sideways and nothing sticks out of the screen
+    but code, outputs, math and tables, which scroll in their own boxes."""
+    layout = visit_on_a_phone(browser, f"{site_url}/{entry}.html")
+    assert layout["scroll_width"] <= layout["client_width"] + 1, layout
+    assert layout["wide"] == [], f"wider than the screen: {layout['wide']}"
 
 
 def test_homework_download_is_the_release_notebook(site_url, browser):
