@@ -7,6 +7,8 @@
 #   make release  regenerate exercises/ from solutions/ with nbgrader
 #   make grade    grade a class in the sandbox: make grade ASSIGNMENT=two_views COURSE=path/to/course
 #   make sandbox  install bubblewrap (Debian), the sandbox that grading needs
+#   make lab      JupyterLab in the course environment (chapters open as notebooks);
+#                 make lab COURSE=path/to/course: nbgrader's formgrader on a course
 #   make bench    print the speed figures of the reference against TensorFlow
 #   make bench-grading  grade 40 copies both ways: the course's command vs serial nbgrader
 #   make lint     ruff over src/ and tests/
@@ -27,13 +29,16 @@ MATHJAX := book/_static/mathjax/tex-chtml.js
 AXE_VERSION := 4.14.1
 AXE := .cache/axe/axe.min.js
 ASSIGNMENTS := $(notdir $(wildcard solutions/*))
+# JupyterLab setting of the course environment: Markdown files (the chapters)
+# open as notebooks through jupytext on a double click.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/embedding-course.json
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv book test test-fast release grade bench bench-grading lint lock chromium sandbox postgres clean
+.PHONY: help venv book lab test test-fast release grade bench bench-grading lint lock chromium sandbox postgres clean
 
 help:
-	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -58,6 +63,23 @@ $(AXE):
 
 book: $(STAMP) $(MATHJAX)
 	$(BIN)/jupyter-book build . --builder html -n -W --keep-going
+
+$(LAB_SETTINGS): $(STAMP) Makefile
+	@mkdir -p $(dir $@)
+	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' > $@
+
+# nbgrader's formgrader reads nbgrader_config.py from the server's working
+# directory, and the course must lie under the server's root: with COURSE, both
+# are the course. ARGS go to jupyter lab (e.g. ARGS='--no-browser --port=8890').
+# Jupyter refuses to run as root (a container, CI) without --allow-root.
+lab: $(STAMP) $(LAB_SETTINGS)
+	@if [ "$$(id -u)" = 0 ]; then ROOT=--allow-root; else ROOT=; fi; \
+	if [ -n "$(COURSE)" ]; then \
+		test -f "$(COURSE)/nbgrader_config.py" || { echo "$(COURSE) is not a course (no nbgrader_config.py): create it with make grade ASSIGNMENT=... COURSE=$(COURSE)"; exit 2; }; \
+		cd "$(COURSE)" && exec "$(CURDIR)/$(BIN)/jupyter" lab $$ROOT --ServerApp.root_dir="$$PWD" $(ARGS); \
+	else \
+		exec $(BIN)/jupyter lab $$ROOT --ServerApp.root_dir="$(CURDIR)" $(ARGS); \
+	fi
 
 chromium:
 	@command -v chromium >/dev/null || { \
