@@ -9,6 +9,7 @@
 #   make sandbox  install bubblewrap (Debian), the sandbox that grading needs
 #   make lab      JupyterLab in the course environment (chapters open as notebooks);
 #                 make lab COURSE=path/to/course: nbgrader's formgrader on a course
+#   make dist     the course package (embref + coursekit) as a wheel, published with the book
 #   make bench    print the speed figures of the reference against TensorFlow
 #   make bench-grading  grade 40 copies both ways: the course's command vs serial nbgrader
 #   make lint     ruff over src/ and tests/
@@ -29,16 +30,20 @@ MATHJAX := book/_static/mathjax/tex-chtml.js
 AXE_VERSION := 4.14.1
 AXE := .cache/axe/axe.min.js
 ASSIGNMENTS := $(notdir $(wildcard solutions/*))
+# The wheel of embref + coursekit and the lock, published next to the homework page.
+DIST := book/dist
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+WHEEL := $(DIST)/embedding_course-$(VERSION)-py3-none-any.whl
 # JupyterLab setting of the course environment: Markdown files (the chapters)
 # open as notebooks through jupytext on a double click.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/embedding-course.json
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv book lab test test-fast release grade bench bench-grading lint lock chromium sandbox postgres clean
+.PHONY: help venv book lab dist test test-fast release grade bench bench-grading lint lock chromium sandbox postgres clean
 
 help:
-	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,16p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -61,7 +66,16 @@ $(AXE):
 	tar -xzf .cache/npm/axe-core-$(AXE_VERSION).tgz -C .cache/axe --strip-components=1 package/axe.min.js
 	@touch $@
 
-book: $(STAMP) $(MATHJAX)
+# pip builds in the tree (build/, src/*.egg-info): build/ is removed afterwards.
+$(WHEEL): $(STAMP) pyproject.toml README.md constraints.txt $(shell find src -name '*.py' -not -path '*/__pycache__/*')
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	$(BIN)/python -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation . -w $(DIST)
+	rm -rf build
+	cp constraints.txt $(DIST)/constraints.txt
+
+dist: $(WHEEL)
+
+book: $(STAMP) $(MATHJAX) $(WHEEL)
 	$(BIN)/jupyter-book build . --builder html -n -W --keep-going
 
 $(LAB_SETTINGS): $(STAMP) Makefile
@@ -126,4 +140,4 @@ lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt
 
 clean:
-	rm -rf _build .cache book/_static/mathjax
+	rm -rf _build .cache book/_static/mathjax $(DIST)

@@ -280,6 +280,22 @@ def test_page_fits_a_phone_screen(browser, site_url, entry):
     assert layout["wide"] == [], f"wider than the screen: {layout['wide']}"
 
 
+def test_homework_page_offers_the_course_package(site_url, browser):
+    """The homework page links the course's wheel and constraints.txt, both served; the
+    constraints are the repository's lock."""
+    page = browser.new_page()
+    page.goto(f"{site_url}/book/homework.html", wait_until="networkidle")
+    links = page.eval_on_selector_all("main a[href]", "links => links.map(a => a.href)")
+    wheels = [link for link in links if link.endswith(".whl")]
+    constraints = [link for link in links if link.endswith("/constraints.txt")]
+    assert len(wheels) == 1 and len(constraints) == 1, links
+    wheel = page.request.get(wheels[0])
+    assert wheel.status == 200 and wheel.body()[:2] == b"PK"  # a zip file
+    served = page.request.get(constraints[0])
+    assert served.status == 200 and served.body() == (REPO / "constraints.txt").read_bytes()
+    page.close()
+
+
 def test_homework_download_is_the_release_notebook(site_url, browser):
     """The homework page's download link serves exactly exercises/ (stubs, no solutions)."""
     page = browser.new_page()
