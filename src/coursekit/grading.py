@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -403,12 +402,6 @@ class Progress:
         self.stream.write(f"{self.done} submissions in {time.monotonic() - self.start:.1f} s"
                           f"{where}\n")
         self.stream.flush()
-
-
-def autograde(course_dir, assignment: str, **options) -> list[str]:
-    """Grade every submission (see :func:`grade`); return the student ids."""
-    quiet = Progress(0, stream=io.StringIO())
-    return [r.student for r in grade(course_dir, assignment, progress=quiet, **options)]
 
 
 class _State:
