@@ -1,4 +1,4 @@
-"""Sample submissions of assignment 4, masking (13 points over 13 test cells).
+"""Sample submissions of assignment 6, masking (13 points over 13 test cells).
 
 Honest answers only: a correct one written differently, the untouched release,
 a partial one, and the realistic mistakes of each part, each of which must lose

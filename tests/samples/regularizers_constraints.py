@@ -1,4 +1,4 @@
-"""Sample submissions of assignment 6, regularizers_constraints (14 points over 14 test cells).
+"""Sample submissions of assignment 4, regularizers_constraints (14 points over 14 test cells).
 
 Each wrong answer must lose exactly the test cells of the behaviour it gets
 wrong: the L2 penalty without its factor or with the textbook 1/2, the L2
