@@ -1,6 +1,6 @@
 """Grading a class at scale: parallel workers, interruption, worker deaths, PostgreSQL.
 
-The judging engine (coursekit.parallel, Dask distributed) is checked with
+The judging engine (coursekit.grader.parallel, Dask distributed) is checked with
 tasks that kill their worker; the instructor's command is killed mid-class
 and run again; and a small class is graded into a real PostgreSQL server
 started for the test from Debian's packages.
@@ -23,7 +23,7 @@ import pytest
 from grading_support import SAMPLES, expected_score, graded, run_main, source_of, submit_sample
 
 from coursekit import grading
-from coursekit.parallel import Engine
+from coursekit.grader.parallel import Engine
 
 ASSIGNMENT = "two_views"
 POINTS = graded(source_of(ASSIGNMENT))

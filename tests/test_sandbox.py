@@ -14,9 +14,9 @@ import sys
 import numpy as np
 import pytest
 
-from coursekit import wire
-from coursekit.judge import _free_names, _hidden_lines
-from coursekit.sandbox import Sandbox
+from coursekit.grader import wire
+from coursekit.grader.judge import _free_names, _hidden_lines
+from coursekit.grader.sandbox import Sandbox
 
 
 def no_refs(obj):

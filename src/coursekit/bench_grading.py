@@ -29,9 +29,9 @@ from pathlib import Path
 import nbformat
 
 from coursekit import grading
-from coursekit.judge import Plan
-from coursekit.kernel import SandboxKernel
-from coursekit.sandbox import Sandbox
+from coursekit.grader.judge import Plan
+from coursekit.grader.kernel import SandboxKernel
+from coursekit.grader.sandbox import Sandbox
 
 ASSIGNMENTS = ("two_views", "layer")
 SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION.*\n?", re.M)

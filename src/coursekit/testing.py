@@ -1,7 +1,7 @@
 """Checks that the homework's test cells use, the same at home and in grading.
 
 At home the student's functions are ordinary Python functions. In grading
-they are :class:`coursekit.remote.RemoteObject` proxies into the sandbox and
+they are :class:`coursekit.grader.remote.RemoteObject` proxies into the sandbox and
 these checks run in the grader's own process, next to the reference values
 computed there; every helper here works with both. A failed check raises
 :class:`CheckFailure` (an AssertionError) with a message written for the
@@ -24,7 +24,7 @@ class CheckFailure(AssertionError):
 
 def _is_remote(func) -> bool:
     """True for the grader's proxy of a student's object."""
-    from coursekit.remote import RemoteObject
+    from coursekit.grader.remote import RemoteObject
 
     return isinstance(func, RemoteObject)
 

@@ -137,7 +137,7 @@ ip.set_custom_exc((BaseException,), lambda *args, **kwargs: None)
 FAKE_OUTPUTS = '''# Print what a passing test would show, and answer the grader's requests myself.
 print("passed")
 import json, sys
-agent = sys.modules.get("coursekit.agent")
+agent = sys.modules.get("coursekit.grader.agent")
 if agent is not None:
     agent.handle = lambda request: json.dumps({"ok": {"t": "py", "v": True}})
 '''

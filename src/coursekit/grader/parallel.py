@@ -27,8 +27,8 @@ from pathlib import Path
 
 import nbformat
 
-from coursekit.judge import Options, judge
-from coursekit.sandbox import Limits
+from coursekit.grader.judge import Options, judge
+from coursekit.grader.sandbox import Limits
 
 
 def judge_job(notebook_json: str, source_json: str, options: dict) -> str:

@@ -49,7 +49,7 @@ from packaging.requirements import Requirement
 KERNEL_DISTRIBUTIONS = ("ipykernel", "matplotlib")
 """What every sandboxed kernel may import, with their requirements."""
 
-COURSEKIT = Path(__file__).resolve().parent
+COURSEKIT = Path(__file__).resolve().parents[1]
 """This package's directory: bound read-only at ``/opt/course/coursekit``."""
 
 FORBIDDEN = {

@@ -2,7 +2,7 @@
 
 How a notebook is judged (the course's replacement for nbgrader's Execute step):
 
-1. **In the sandbox** (:mod:`coursekit.sandbox`, a real Jupyter kernel), the
+1. **In the sandbox** (:mod:`coursekit.grader.sandbox`, a real Jupyter kernel), the
    notebook's cells run in order: the read-only setup cells (from the course's
    source notebook, not the student's copy) and the student's own cells. Test
    cells and the read-only ``test_setup`` cell do not run there. At each test
@@ -15,7 +15,7 @@ How a notebook is judged (the course's replacement for nbgrader's Execute step):
    notebook, hidden tests included) runs next to the reference (``embref``,
    Keras) and the check helpers (:mod:`coursekit.testing`). The names the
    test takes from the student's notebook are proxies
-   (:mod:`coursekit.remote`): calling one runs the student's code in the
+   (:mod:`coursekit.grader.remote`): calling one runs the student's code in the
    sandbox with the test's inputs and brings back plain data. The test passes
    if its code finishes without an error, exactly as at home.
 
@@ -41,10 +41,10 @@ from pathlib import Path
 
 import nbformat
 
-from coursekit import wire
-from coursekit.kernel import KernelGone, SandboxKernel
-from coursekit.remote import RemoteError, RemoteObject, decode_reply
-from coursekit.sandbox import Limits, Sandbox
+from coursekit.grader import wire
+from coursekit.grader.kernel import AGENT, KernelGone, SandboxKernel
+from coursekit.grader.remote import RemoteError, RemoteObject, decode_reply
+from coursekit.grader.sandbox import Limits, Sandbox
 
 TEST_SETUP_ID = "test_setup"
 """grade_id of the read-only cell that sets up the tests (runs in the grader only)."""
@@ -237,8 +237,8 @@ class Runner:
             self.kernel.execute(step[1], timeout=step[2])
         else:
             names = repr(list(step[2]))
-            self.kernel.execute(f"__import__('coursekit.agent').agent.snapshot({step[1]!r}, "
-                                f"{names})", timeout=30, silent=True)
+            self.kernel.execute(f"{AGENT}.snapshot({step[1]!r}, {names})", timeout=30,
+                                silent=True)
 
     def _flag_once(self, text: str) -> None:
         if text not in self.report.flags:

@@ -1,6 +1,6 @@
 """A Jupyter kernel in the sandbox, driven from outside with time limits.
 
-The kernel is a real ``ipykernel`` started inside :class:`coursekit.sandbox.Sandbox`;
+The kernel is a real ``ipykernel`` started inside :class:`coursekit.grader.sandbox.Sandbox`;
 the grader talks to it with ``jupyter_client`` over Unix sockets (IPC
 transport) in a directory bound into the sandbox, so the kernel needs no
 network at all. Every wait has a time limit: a cell that runs too long is
@@ -26,7 +26,10 @@ import nbformat
 from jupyter_client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
-from coursekit.sandbox import Sandbox
+from coursekit.grader.sandbox import Sandbox
+
+AGENT = "__import__('coursekit.grader.agent').grader.agent"
+"""The grader's agent in the kernel, as an expression (the student's names stay untouched)."""
 
 MAX_OUTPUT_CHARS = 20_000
 """Most characters of text output kept per cell (the rest is cut with a note)."""
@@ -80,7 +83,7 @@ class SandboxKernel:
         except KernelGone:
             self.kill()
             raise
-        started = self.execute("import coursekit.agent", timeout=start_timeout, silent=True)
+        started = self.execute("import coursekit.grader.agent", timeout=start_timeout, silent=True)
         if started.status != "ok":
             self.kill()
             raise KernelGone(f"the sandboxed kernel could not load the grader's agent "
@@ -132,8 +135,8 @@ class SandboxKernel:
         return run
 
     def request(self, message: dict, timeout: float) -> dict:
-        """Send one agent request (see coursekit.agent); return its decoded JSON reply."""
-        expression = f"__import__('coursekit.agent').agent.handle({json.dumps(message)!r})"
+        """Send one agent request (see coursekit.grader.agent); return its decoded JSON reply."""
+        expression = f"{AGENT}.handle({json.dumps(message)!r})"
         run = self.execute("", timeout=timeout, silent=True, user_expressions={"r": expression})
         if run.status == "timeout":
             raise KernelGone(f"it ran past the {timeout:.0f} s limit")

@@ -3,7 +3,7 @@
 A test cell judged by the grader sees the student's functions as
 :class:`RemoteObject` proxies: calling one sends the (trusted) arguments into
 the sandbox, runs the student's code there, and brings back the result as
-plain data (:mod:`coursekit.wire`) - or, for objects that are not data (a
+plain data (:mod:`coursekit.grader.wire`) - or, for objects that are not data (a
 layer instance, a class), another proxy. An exception raised by the student's
 code comes back as :class:`RemoteError`, a subclass of the nearest built-in
 exception class, so ``except ValueError`` in a test works as at home.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import builtins
 
-from coursekit import wire
+from coursekit.grader import wire
 
 
 class RemoteError(Exception):

@@ -1,10 +1,10 @@
 """The sandbox side of grading: answers the grader's requests inside the student's kernel.
 
 The grader imports this module in the sandboxed kernel and then sends
-requests as ``coursekit.agent.handle(REQUEST_JSON)`` user expressions. Each
+requests as ``coursekit.grader.agent.handle(REQUEST_JSON)`` user expressions. Each
 request names objects of the student's notebook and what to do with them
 (read a name, call a function, read an attribute...); the reply is a wire
-tree (:mod:`coursekit.wire`). Nothing here is trusted: the student's code can
+tree (:mod:`coursekit.grader.wire`). Nothing here is trusted: the student's code can
 replace this module, and the grader treats every reply as untrusted data. What
 a reply can say is only what the student's own code could compute from the
 inputs it was given; the expected values never enter the sandbox.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from coursekit import wire
+from coursekit.grader import wire
 
 _objects: dict[int, object] = {}
 _snapshots: dict[str, dict[str, object]] = {}
