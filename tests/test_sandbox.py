@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -185,3 +186,270 @@ print(json.dumps(result))
     seen = run_in_sandbox(sandbox, code)
     assert all("not available in this assignment" in m for m in seen["made"]), seen
     assert seen["dense"] == 2
+
+
+# ------------------------------------------- forbidden means unreachable (issue #14, 6)
+
+LAYER_ALLOW = ("numpy", "keras", "tensorflow-cpu")
+"""The layer assignment's sandbox_allow (its source notebook's metadata)."""
+
+
+def layer_sandbox(scratch) -> Sandbox:
+    return Sandbox(scratch=scratch, allow=LAYER_ALLOW, forbid=("keras.layers.Embedding",))
+
+
+def site_packages() -> Path:
+    import sysconfig
+
+    return Path(sysconfig.get_paths()["purelib"])
+
+
+def forbidden_copies():
+    """Host paths of every copy of keras.layers.Embedding's code that FORBIDDEN names."""
+    from coursekit.grader.sandbox import FORBIDDEN
+
+    return [site_packages() / relative for relative, _ in FORBIDDEN["keras.layers.Embedding"]]
+
+
+def test_forbidden_knows_every_copy_in_the_layer_sandbox():
+    """Every module file in the layer sandbox's site-packages that defines a class Embedding
+    is one FORBIDDEN replaces; no sourceless or orphaned bytecode (which no source file
+    would betray) lies there. A new copy (tf_keras, a keras_hub...) fails this test until
+    it is added to FORBIDDEN."""
+    import os
+    import re
+
+    from coursekit.grader.sandbox import KERNEL_DISTRIBUTIONS, _closure, _site_entries
+
+    site = site_packages()
+    entries = _site_entries(tuple(sorted(_closure((*KERNEL_DISTRIBUTIONS, *LAYER_ALLOW)))))
+    assert {"keras", "tensorflow"} <= entries
+    definition = re.compile(rb"^\s*class\s+Embedding\s*\(", re.MULTILINE)
+    defining, stray = set(), []
+    for entry in entries:
+        root = site / entry
+        if not root.is_dir():
+            continue
+        for folder, _, files in os.walk(root):
+            folder = Path(folder)
+            for name in files:
+                path = folder / name
+                if name.endswith(".py") and definition.search(path.read_bytes()):
+                    defining.add(path)
+                elif name.endswith((".pyc", ".pyo")) and (
+                        folder.name != "__pycache__"
+                        or not (folder.parent / (name.split(".")[0] + ".py")).exists()):
+                    stray.append(path)
+    assert defining <= set(forbidden_copies()), defining - set(forbidden_copies())
+    assert forbidden_copies()[0] in defining
+    assert not stray, stray
+
+
+def test_bytecode_names_cover_every_interpreter(tmp_path):
+    """The bytecode hidden with a module file is every ``__pycache__/<stem>.*.pyc`` (any
+    interpreter, any optimisation level), what cache_from_source names for this one, and a
+    legacy ``<stem>.pyc`` beside it; never another module's."""
+    import importlib.util
+
+    from coursekit.grader.sandbox import bytecode_names
+
+    (tmp_path / "__pycache__").mkdir()
+    names = ["mod.cpython-39.pyc", "mod.cpython-313.opt-2.pyc", "mod.pypy310.pyc",
+             "mod_test.cpython-311.pyc", "model.cpython-311.pyc"]
+    for name in names:
+        (tmp_path / "__pycache__" / name).write_bytes(b"")
+    (tmp_path / "mod.pyc").write_bytes(b"")
+    source = tmp_path / "mod.py"
+    hidden = bytecode_names(source)
+    for level in ("", 1, 2):
+        assert Path(importlib.util.cache_from_source(str(source), optimization=level)).name \
+            in hidden
+    assert {"mod.cpython-39.pyc", "mod.cpython-313.opt-2.pyc", "mod.pypy310.pyc",
+            "mod.pyc"} <= hidden
+    assert not hidden & {"mod_test.cpython-311.pyc", "model.cpython-311.pyc", "mod.py"}
+
+
+REBUILT_PROBE = r'''
+import json, os, sys
+folder = sys.argv[1]
+def look():
+    return {"top": sorted(os.listdir(folder)),
+            "cache": sorted(os.listdir(folder + "/__pycache__")),
+            "text": open(folder + "/mod.py").read()}
+first = look()
+sys.stdin.readline()  # the host adds files to the real directory meanwhile
+second = look()
+try:
+    open(folder + "/mod.py", "w")
+    writable = True
+except OSError:
+    writable = False
+print(json.dumps({"first": first, "second": second, "writable": writable}))
+'''
+
+
+def test_rebuilt_directory_hides_bytecode_now_and_later(tmp_path):
+    """A directory rebuilt around a stand-in shows the stand-in, the other modules and their
+    bytecode, none of the replaced module's bytecode, nothing the host adds afterwards (a
+    grading process writing the real module's cache while the sandbox runs), and cannot be
+    written."""
+    import json
+    import time
+
+    from coursekit.grader.sandbox import _rebuilt
+
+    sandbox = Sandbox(scratch=tmp_path / "s", allow=())
+    real = sandbox.scratch / "pkg"
+    (real / "__pycache__").mkdir(parents=True)
+    (real / "mod.py").write_text("SECRET = 1\n")
+    (real / "other.py").write_text("")
+    (real / "mod.pyc").write_bytes(b"secret")
+    for name in ("mod.cpython-311.pyc", "mod.cpython-312.opt-1.pyc", "other.cpython-311.pyc"):
+        (real / "__pycache__" / name).write_bytes(b"secret")
+    stand_in = tmp_path / "stand-in.py"
+    stand_in.write_text("STAND_IN = 1\n")
+    command = sandbox.command([sys.executable, "-c", REBUILT_PROBE, str(real)])
+    end = command.index("--")
+    command[end:end] = _rebuilt(real, {"mod.py": stand_in})
+    process = subprocess.Popen(command, env=sandbox.environment(), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    (real / "__pycache__" / "mod.cpython-399.pyc").write_bytes(b"late")
+    (real / "mod.cpython-399.pyc").write_bytes(b"late")
+    out, err = process.communicate("go\n", timeout=60)
+    assert process.returncode == 0, err
+    seen = json.loads(out.strip().splitlines()[-1])
+    for look in (seen["first"], seen["second"]):
+        assert look["top"] == ["__pycache__", "mod.py", "other.py"], look
+        assert look["cache"] == ["other.cpython-311.pyc"], look
+        assert look["text"] == "STAND_IN = 1\n"
+    assert not seen["writable"]
+
+
+ROUTES_PROBE = r'''
+import importlib, importlib.machinery, importlib.util, json, marshal, os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np
+import keras
+import tensorflow as tf
+
+def works(make):
+    """'works' if make() gives an Embedding layer that looks rows up, else the error."""
+    try:
+        layer = make()
+        if isinstance(layer, type):
+            layer = layer(5, 3)
+        rows = np.asarray(layer(np.array([[1, 2]])))
+        return "works" if rows.shape == (1, 2, 3) else f"shape {rows.shape}"
+    except BaseException as error:
+        return f"{type(error).__name__}: {error}"[:200]
+
+def sourceless(path):
+    loader = importlib.machinery.SourcelessFileLoader("copy_of_embedding", path)
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module.Embedding
+
+def unmarshal(path):
+    namespace = {"__name__": "copy_of_embedding"}
+    exec(marshal.loads(open(path, "rb").read()[16:]), namespace)
+    return namespace["Embedding"]
+
+def in_source_dir(source):
+    folder = os.path.dirname(source)
+    return sorted(n for n in os.listdir(folder) + os.listdir(folder + "/__pycache__")
+                  if n.split(".")[0] == os.path.basename(source)[:-3])
+
+seen = {"routes": {}, "listing": {}, "stand-in writable": []}
+routes = seen["routes"]
+for source, *pycs in json.loads(sys.argv[1]):
+    seen["listing"][source] = in_source_dir(source)
+    for pyc in pycs:
+        routes["SourcelessFileLoader " + pyc] = works(lambda: sourceless(pyc))
+        routes["marshal " + pyc] = works(lambda: unmarshal(pyc))
+routes["keras.layers.Embedding"] = works(lambda: keras.layers.Embedding)
+routes["keras.src.layers.Embedding"] = works(lambda: keras.src.layers.Embedding)
+routes["reload"] = works(lambda: importlib.reload(
+    importlib.import_module("keras.src.layers.core.embedding")).Embedding)
+routes["tf.keras.layers.Embedding"] = works(lambda: tf.keras.layers.Embedding)
+routes["tf.compat.v1.keras.layers.Embedding"] = works(lambda: tf.compat.v1.keras.layers.Embedding)
+routes["tensorflow.python.keras"] = works(
+    lambda: importlib.import_module("tensorflow.python.keras.layers.embeddings").Embedding)
+routes["tensorflow.python.keras.layers"] = works(
+    lambda: importlib.import_module("tensorflow.python.keras.layers").Embedding)
+routes["keras.layers.ReversibleEmbedding"] = works(lambda: keras.layers.ReversibleEmbedding)
+config = {"input_dim": 5, "output_dim": 3}
+routes["keras.layers.deserialize"] = works(
+    lambda: keras.layers.deserialize({"class_name": "Embedding", "config": config}))
+routes["keras.saving.deserialize_keras_object"] = works(
+    lambda: keras.saving.deserialize_keras_object(
+        {"module": "keras.layers", "class_name": "Embedding", "config": config,
+         "registered_name": None}))
+routes["keras.saving.get_registered_object"] = works(
+    lambda: keras.saving.get_registered_object("keras.layers.Embedding")
+    or keras.saving.get_registered_object("Embedding"))
+routes["keras.layers.Layer.from_config"] = works(
+    lambda: keras.src.api_export.REGISTERED_NAMES_TO_OBJS["keras.layers.Embedding"]
+    .from_config(config))
+routes["legacy tf serialization"] = works(
+    lambda: importlib.import_module("tensorflow.python.keras.layers.serialization")
+    .deserialize({"class_name": "Embedding", "config": config}))
+routes["keras.saving.load_model"] = works(
+    lambda: keras.saving.load_model(sys.argv[2]).layers[-1])
+for stand_in in sys.argv[3:]:
+    try:
+        open(stand_in, "a")
+        seen["stand-in writable"].append(stand_in)
+    except OSError:
+        pass
+seen["dense"] = int(keras.layers.Dense(2)(keras.ops.ones((1, 3))).shape[-1])
+seen["take"] = np.asarray(keras.ops.take(np.eye(3), np.array([2]), axis=0)).tolist()
+print(json.dumps(seen))
+'''
+
+
+def test_forbidden_embedding_is_unreachable_by_every_route(tmp_path, keras):
+    """In the layer assignment's sandbox no route on disk gives a working Embedding layer:
+    not the bytecode beside either copy of its code (SourcelessFileLoader, marshal), not
+    TensorFlow's bundled legacy Keras, not the serialization registry (deserialize, a
+    .keras file), not an alias or a subclass. Everything else works: Keras' other layers,
+    ops.take, and the stand-ins cannot be rewritten."""
+    import importlib.util
+    import json
+
+    sandbox = layer_sandbox(tmp_path / "s")
+    # A model file with a real Embedding in it, made outside (a student could paste one in).
+    model_file = sandbox.scratch / "with_embedding.keras"
+    model_file.parent.mkdir(parents=True)
+    keras.Sequential([keras.Input((2,), dtype="int32"), keras.layers.Embedding(5, 3)]).save(
+        model_file)
+    # Every bytecode path a student could name: what exists on the host, and what
+    # cache_from_source says this interpreter would use (whether or not it exists).
+    copies = []
+    for source in forbidden_copies():
+        pycs = {importlib.util.cache_from_source(str(source), optimization=level)
+                for level in ("", 1, 2)}
+        pycs |= {str(p) for p in (source.parent / "__pycache__").glob(source.stem + ".*.pyc")}
+        copies.append([str(source), *sorted(pycs)])
+    on_host = [p for _, *pycs in copies for p in pycs if Path(p).exists()]
+    assert on_host, "no bytecode on the host: the bytecode routes are not tested here"
+    stand_ins = [str(sandbox.scratch / "stand-ins" / relative)
+                 for relative in ("keras/src/layers/core/embedding.py",
+                                  "tensorflow/python/keras/layers/embeddings.py")]
+    seen = run_in_sandbox(sandbox, ROUTES_PROBE, json.dumps(copies), str(model_file),
+                          *stand_ins)
+    working = {route: result for route, result in seen["routes"].items() if result == "works"}
+    assert not working, working
+    for route, result in seen["routes"].items():
+        if route.startswith(("SourcelessFileLoader", "marshal")):
+            assert result.startswith("FileNotFoundError"), (route, result)
+    for route in ("keras.layers.Embedding", "keras.src.layers.Embedding", "reload",
+                  "tf.keras.layers.Embedding", "tensorflow.python.keras",
+                  "tensorflow.python.keras.layers", "keras.layers.ReversibleEmbedding",
+                  "keras.layers.Layer.from_config", "legacy tf serialization"):
+        assert "not available in this assignment" in seen["routes"][route], route
+    assert len(seen["routes"]) >= 16 + 2 * len(on_host)
+    for source, listing in seen["listing"].items():
+        assert listing == [Path(source).name], (source, listing)
+    assert seen["stand-in writable"] == []
+    assert seen["dense"] == 2 and seen["take"] == [[0.0, 0.0, 1.0]]

@@ -17,7 +17,9 @@ Inside the sandbox a process has:
   global site-packages;
 * from the course's virtual environment only the *allowed distributions* and
   what they require (for example ``ipykernel`` + ``numpy``; ``keras`` and
-  ``tensorflow-cpu`` only for assignments that use them), read-only;
+  ``tensorflow-cpu`` only for assignments that use them), read-only; code an
+  assignment forbids (:data:`FORBIDDEN`) replaced, in every copy on disk, by a
+  stand-in, and its compiled bytecode gone;
 * ``coursekit`` (not ``embref``) read-only under ``/opt/course``;
 * a private, size-limited HOME (``/home/student``, a tmpfs) that is also its
   IPython and matplotlib profile, a private size-limited ``/tmp``, and the
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata as metadata
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -52,10 +55,8 @@ KERNEL_DISTRIBUTIONS = ("ipykernel", "matplotlib")
 COURSEKIT = Path(__file__).resolve().parents[1]
 """This package's directory: bound read-only at ``/opt/course/coursekit``."""
 
-FORBIDDEN = {
-    "keras.layers.Embedding": (
-        "keras/src/layers/core/embedding.py",
-        '''"""Stand-in for keras.layers.Embedding while an assignment asks for your own layer."""
+_KERAS_STAND_IN = '''\
+"""Stand-in for keras.layers.Embedding while an assignment asks for your own layer."""
 
 from keras.src.api_export import keras_export
 from keras.src.layers.layer import Layer
@@ -70,13 +71,57 @@ class Embedding(Layer):
             "keras.layers.Embedding is not available in this assignment: the exercise is to "
             "write the layer yourself (subclass keras.layers.Layer)."
         )
-''',
+'''
+
+_TF_KERAS_STAND_IN = '''\
+"""Stand-in for TensorFlow's bundled old copy of the Keras Embedding layer."""
+
+from tensorflow.python.keras.engine.base_layer import Layer
+
+
+class Embedding(Layer):
+    """Not available while this assignment is graded: write the layer yourself."""
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError(
+            "keras.layers.Embedding (and TensorFlow's old copy of it) is not available in this "
+            "assignment: the exercise is to write the layer yourself (subclass "
+            "keras.layers.Layer)."
+        )
+'''
+
+FORBIDDEN = {
+    "keras.layers.Embedding": (
+        # Keras' own layer: keras.layers.Embedding, keras.src.layers.Embedding, the
+        # registry entry "keras.layers.Embedding" (so keras.layers.deserialize and
+        # keras.saving) and every subclass (ReversibleEmbedding) resolve to this module.
+        ("keras/src/layers/core/embedding.py", _KERAS_STAND_IN),
+        # The legacy Keras 2 that tensorflow-cpu still ships (tensorflow.python.keras,
+        # imported by `import tensorflow` itself): a complete, working Embedding layer.
+        ("tensorflow/python/keras/layers/embeddings.py", _TF_KERAS_STAND_IN),
     ),
 }
-"""What an assignment can take away from the sandbox: name -> (site-packages file, stand-in).
+"""What an assignment can take away from the sandbox: name -> every copy of its code on disk.
 
-The stand-in file is bound read-only over the real one, so no code in the
-sandbox can reach the original (reloading the module reads the stand-in too).
+Each copy is (site-packages file, stand-in text); the first is the code's home
+and must exist whenever its distribution is in the sandbox, the others are
+replaced where they exist. Forbidden means unreachable, so for each copy the
+sandbox rebuilds the file's directory (read-only) from the real one with:
+
+* the stand-in in place of the file (importing or reloading the module, or
+  reading its source, gives the stand-in);
+* none of the file's compiled bytecode: not ``__pycache__/<stem>.*.pyc`` of
+  any interpreter or optimisation level (the names
+  :func:`importlib.util.cache_from_source` gives included), nor a legacy
+  ``<stem>.pyc`` or any other ``<stem>.*`` file beside it, all of which
+  ``importlib.machinery.SourcelessFileLoader`` or ``marshal`` would run;
+* nothing the host adds to the directory later (a grading process that
+  imports the real module and writes its bytecode cache while the sandbox
+  runs).
+
+A new copy (a package in an allowed closure that ships one) must be added
+here; ``tests/test_sandbox.py`` searches the sandbox's site-packages for
+copies this list does not know.
 """
 
 INSTALL_HINT = (
@@ -170,6 +215,9 @@ class Sandbox:
         args += self._stand_ins()
         args += ["--ro-bind", str(COURSEKIT), "/opt/course/coursekit"]
         args += ["--bind", str(self.scratch), str(self.scratch)]
+        if self.forbid:
+            # The stand-ins live in the scratch directory: read-only there too.
+            args += ["--ro-bind", str(self._stand_in_folder), str(self._stand_in_folder)]
         for sub in (".ipython", ".config/matplotlib"):
             args += ["--dir", str(home / sub)]
         args += ["--remount-ro", "/", "--chdir", str(home)]
@@ -177,19 +225,36 @@ class Sandbox:
             args += ["--setenv", key, value]
         return [*args, "--", *argv]
 
+    @property
+    def _stand_in_folder(self) -> Path:
+        return self.scratch / "stand-ins"
+
     def _stand_ins(self) -> list[str]:
-        """Binds of the stand-in files over the forbidden code."""
+        """Binds that replace every copy of the forbidden code (see FORBIDDEN)."""
         site = Path(sysconfig.get_paths()["purelib"])
-        args = []
+        bound = _site_entries(tuple(sorted(_closure((*KERNEL_DISTRIBUTIONS, *self.allow)))))
+        replaced: dict[Path, dict[str, Path]] = {}  # directory -> {file name: stand-in}
         for name in self.forbid:
             if name not in FORBIDDEN:
                 raise SandboxUnavailable(
                     f"Unknown forbidden name {name!r}: known {sorted(FORBIDDEN)}")
-            relative, text = FORBIDDEN[name]
-            stand_in = self.scratch / "stand-ins" / relative
-            stand_in.parent.mkdir(parents=True, exist_ok=True)
-            stand_in.write_text(text)
-            args += ["--ro-bind", str(stand_in), str(site / relative)]
+            for index, (relative, text) in enumerate(FORBIDDEN[name]):
+                target = site / relative
+                if Path(relative).parts[0] not in bound:
+                    continue  # not in this sandbox at all
+                if not target.is_file():
+                    if index == 0:
+                        raise SandboxUnavailable(
+                            f"{name} cannot be forbidden: its code is no longer at {target} "
+                            "(update coursekit.grader.sandbox.FORBIDDEN for this version).")
+                    continue
+                stand_in = self._stand_in_folder / relative
+                stand_in.parent.mkdir(parents=True, exist_ok=True)
+                stand_in.write_text(text)
+                replaced.setdefault(target.parent, {})[target.name] = stand_in
+        args = []
+        for directory, files in sorted(replaced.items()):
+            args += _rebuilt(directory, files)
         return args
 
     def popen(self, argv: list[str], **kwargs) -> subprocess.Popen:
@@ -279,3 +344,58 @@ def _site_entries(distributions: tuple[str, ...]) -> frozenset[str]:
 def _canonical(name: str) -> str:
     """PEP 503 normalised distribution name."""
     return name.lower().replace("_", "-").replace(".", "-")
+
+
+def bytecode_names(source: Path) -> frozenset[str]:
+    """Names of the compiled bytecode files that belong to the module file ``source``.
+
+    Every ``<stem>.<tag>[.opt-N].pyc`` of the ``__pycache__`` beside it, for any
+    interpreter (the names :func:`importlib.util.cache_from_source` gives this
+    one, at every optimisation level, are among them), and the legacy sourceless
+    ``<stem>.pyc`` / ``<stem>.pyo`` beside the source.
+    """
+    ours = {Path(importlib.util.cache_from_source(str(source), optimization=level)).name
+            for level in ("", 1, 2)}
+    found = set()
+    for folder in (source.parent / "__pycache__", source.parent):
+        if folder.is_dir():
+            found.update(entry for entry in os.listdir(folder)
+                         if entry.startswith(source.stem + ".") and entry != source.name)
+    return frozenset(ours | found)
+
+
+def _rebuilt(directory: Path, stand_ins: dict[str, Path]) -> list[str]:
+    """Binds that rebuild ``directory`` read-only with ``stand_ins`` (file name -> stand-in)
+    in place of its files, and without their bytecode or any other ``<stem>.*`` beside them.
+
+    The rebuilt directory is a fresh tmpfs holding binds of the other entries as they
+    are now, so nothing the host adds to the real one later shows through.
+    """
+    stems = tuple(Path(name).stem + "." for name in stand_ins)
+    hidden = set().union(*(bytecode_names(directory / name) for name in stand_ins))
+
+    def kept(name: str) -> bool:
+        return name not in hidden and not name.startswith(stems)
+
+    args = ["--tmpfs", str(directory)]
+    for entry in sorted(os.listdir(directory)):
+        path = directory / entry
+        if entry in stand_ins:
+            args += ["--ro-bind", str(stand_ins[entry]), str(path)]
+        elif entry == "__pycache__" and path.is_dir() and not path.is_symlink():
+            args += ["--dir", str(path)]
+            for cached in sorted(os.listdir(path)):
+                if kept(cached):
+                    args += _bind_as_is(path / cached)
+        elif kept(entry):
+            args += _bind_as_is(path)
+    return [*args, "--remount-ro", str(directory)]
+
+
+def _bind_as_is(path: Path) -> list[str]:
+    """A read-only bind of ``path`` onto itself (a symbolic link stays one)."""
+    if path.is_symlink():
+        return ["--symlink", os.readlink(path), str(path)]
+    if path.is_dir() or path.is_file():
+        return ["--ro-bind", str(path), str(path)]
+    return []  # sockets, FIFOs and the like have no place in site-packages
