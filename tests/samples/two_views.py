@@ -339,3 +339,124 @@ SAMPLES = [
            edit=_without_cell("gather_view_no_one_hot_matrix"), flags=("was missing",)),
     Sample("huge_outputs", "Correct; 20 MB of output saved in a cell.", edit=_huge_outputs),
 ]
+
+
+# ------------------------------------------------------------------ edited grading structure
+# (issue #14, property 5: always graded, always in the export). Each one is graded from the
+# source's cells, gets its row, and its changes are named in the report.
+
+
+def _copy_of(grade_id, before=None):
+    """A copy of the cell ``grade_id`` (text and metadata) inserted before the cell
+    ``before`` (None: right after the original, as a notebook's copy and paste does)."""
+    def edit(nb):
+        index = next(i for i, c in enumerate(nb.cells) if meta(c).get("grade_id") == grade_id)
+        copied = nbformat.from_dict(json.loads(json.dumps(nb.cells[index])))
+        copied["id"] = f"copy-of-{grade_id}"[:64]
+        if before is None:
+            nb.cells.insert(index + 1, copied)
+        else:
+            nb.cells.insert(next(i for i, c in enumerate(nb.cells)
+                                 if meta(c).get("grade_id") == before), copied)
+        return nb
+    return edit
+
+
+def _scratch_with_grade_id(grade_id, code):
+    """A student's scratch cell after ``grade_id``'s cell, carrying that cell's metadata."""
+    def edit(nb):
+        index = next(i for i, c in enumerate(nb.cells) if meta(c).get("grade_id") == grade_id)
+        cell = nbformat.v4.new_code_cell(code)
+        cell.metadata["nbgrader"] = dict(meta(nb.cells[index]))
+        nb.cells.insert(index + 1, cell)
+        return nb
+    return edit
+
+
+def _added_graded_cell(nb):
+    """A cell of the student's own marked as a test worth 5 points."""
+    cell = nbformat.v4.new_code_cell("assert True  # my bonus")
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "my_bonus", "locked": True,
+                                 "points": 5, "schema_version": 3, "solution": False,
+                                 "task": False}
+    nb.cells.append(cell)
+    return nb
+
+
+def _metadata_edit(**changes):
+    """Every graded (test) cell's nbgrader metadata updated with ``changes``."""
+    def edit(nb):
+        for cell in nb.cells:
+            if meta(cell).get("grade"):
+                meta(cell).update(changes)
+        return nb
+    return edit
+
+
+def _edited_checksums(nb):
+    for cell in nb.cells:
+        if meta(cell).get("locked"):
+            meta(cell)["checksum"] = "0" * 32
+    return nb
+
+
+def _old_schema(nb):
+    """nbgrader metadata as schema version 1 wrote it (no task, no cell_type)."""
+    for cell in nb.cells:
+        if meta(cell):
+            for key in ("task", "cell_type"):
+                meta(cell).pop(key, None)
+            meta(cell)["schema_version"] = 1
+    return _raw_json(nb)
+
+
+def _test_cell_as_markdown(grade_id):
+    def edit(nb):
+        index = next(i for i, c in enumerate(nb.cells) if meta(c).get("grade_id") == grade_id)
+        old = nb.cells[index]
+        cell = nbformat.v4.new_markdown_cell(old.source)
+        cell.metadata = old.metadata
+        nb.cells[index] = cell
+        return nb
+    return edit
+
+
+def _without_cells(*grade_ids):
+    def edit(nb):
+        nb.cells = [c for c in nb.cells if meta(c).get("grade_id") not in grade_ids]
+        return nb
+    return edit
+
+
+def _png(nb) -> bytes:
+    return bytes.fromhex("89504e470d0a1a0a0000000d49484452") + b"\0" * 64
+
+
+SAMPLES += [
+    Sample("copied_test_cell", "Correct; a test cell copied and pasted below itself.",
+           edit=_copy_of("gather_view_worked_example"), flags=("appears 2 times",)),
+    Sample("copied_test_cell_above", "Correct; a test cell copied above its part's solution "
+           "cell (only the original, after the solution, is judged).",
+           edit=_copy_of("one_hot_worked_example", before="one_hot"),
+           flags=("appears 2 times",)),
+    Sample("duplicated_grade_id", "Correct; a scratch cell carries the solution cell's "
+           "grade_id.", edit=_scratch_with_grade_id("one_hot", "print(one_hot([0, 2], 3))"),
+           flags=("cell one_hot appears 2 times",)),
+    Sample("added_graded_cell", "Correct; adds a cell of its own marked as a 5-point test.",
+           edit=_added_graded_cell, flags=("the assignment does not have",)),
+    Sample("changed_points", "view_costs forgets itemsize; every test cell now says 10 points.",
+           answers={"view_costs": WRONG_VIEW_COSTS}, edit=_metadata_edit(points=10),
+           fails=VIEW_COSTS, flags=("(points)",)),
+    Sample("edited_checksum", "Correct; the checksums of the read-only and test cells edited.",
+           edit=_edited_checksums, flags=("(checksum)",)),
+    Sample("old_schema_version", "check_indices not attempted; nbgrader metadata of schema "
+           "version 1.", answers={"check_indices": None}, edit=_old_schema,
+           fails=CHECK_INDICES, flags=("schema_version",)),
+    Sample("test_cell_as_markdown", "Correct; a test cell turned into a Markdown cell.",
+           edit=_test_cell_as_markdown("one_hot_matches_keras"), flags=("cell type",)),
+    Sample("deleted_read_only_cells", "Correct; the setup cells and a test cell deleted.",
+           edit=_without_cells("setup", "test_setup", "dense_view_keeps_batch_axes"),
+           flags=("cell setup was missing", "cell dense_view_keeps_batch_axes was missing")),
+    Sample("png_as_notebook", "An image saved under the notebook's name.", edit=_png,
+           status="rejected", reason="not a notebook"),
+]

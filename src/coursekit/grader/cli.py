@@ -3,8 +3,11 @@
     python -m coursekit.grading --course COURSE --assignment two_views
 
 The first run creates the course from the repository and releases the
-assignment; later runs autograde every submission, write feedback, print a
-score table and export ``grades.csv``.
+assignment; later runs release it again if ``COURSE/source/<assignment>/``
+changed since (and then grade every submission again), autograde every
+submission, write feedback, print a score table, export ``grades.csv`` and
+write ``reports/<assignment>.csv`` (every student's status, score, reason and
+flags).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 
 from coursekit.grader.coordinator import grade
 from coursekit.grader.course import REPO_ROOT, GradingError, make_course, release
-from coursekit.grader.report import export_csv, format_table, scores
+from coursekit.grader.report import export_csv, format_table, scores, write_report
 
 
 def main(argv=None) -> int:
@@ -52,11 +55,14 @@ def main(argv=None) -> int:
                   "with your permissions.")
         results = grade(course, args.assignment, protected=not args.unprotected,
                         regrade=args.regrade, workers=args.workers, scheduler=args.scheduler)
-        print(format_table(scores(course, args.assignment), results))
+        table = scores(course, args.assignment)
+        print(format_table(table, results))
         if args.unprotected:
             print("UNPROTECTED RUN: these grades were computed without the sandbox.")
         print(f"Feedback: {course / 'feedback'}/<student>/{args.assignment}/")
         print(f"Grades:   {export_csv(course, args.assignment)}")
+        print(f"Report:   {write_report(course, args.assignment, table, results)} "
+              "(status, score, reason and flags of every student)")
     except GradingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

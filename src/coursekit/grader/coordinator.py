@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,14 @@ from pathlib import Path
 import nbformat
 
 from coursekit.grader import parallel, sandbox
-from coursekit.grader.course import GradingError, _api, _course, submissions
+from coursekit.grader.course import (
+    GradingError,
+    _api,
+    _course,
+    submissions,
+    sync_release,
+    withdraw_grades,
+)
 from coursekit.grader.parallel import Engine
 from coursekit.grader.plugins import PRECOMPUTED, JudgeInSandbox, notebook_key
 from coursekit.grader.report import Progress
@@ -57,21 +65,26 @@ def preflight(course_dir, assignment: str, student: str) -> str:
         if not path.is_file():
             others = [f for f in found if f not in expected]
             if others:
-                return f"wrong file name: found {', '.join(others)}, expected {name}"
+                return (f"wrong file name: found {', '.join(others)}, expected {name} "
+                        f"(keep the name of the notebook you downloaded)")
             return f"no notebook {name} in the submission"
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
             return (f"{name} is {path.stat().st_size / 2**20:.0f} MiB, over the "
                     f"{MAX_NOTEBOOK_BYTES / 2**20:.0f} MiB limit (clear the outputs and resubmit)")
+        again = ("open the assignment's notebook in Jupyter, put your answers in it, save it "
+                 "and submit that file")
         try:
             data = json.loads(path.read_bytes())
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            return f"{name} is not a notebook (unreadable JSON: {error}; a truncated file?)"
+            return (f"{name} is not a notebook: Jupyter cannot open it (a file of another kind "
+                    f"saved under that name, or an upload cut short: {error}); {again}")
         if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-            return f"{name} is JSON but not a Jupyter notebook (no list of cells)"
+            return f"{name} is not a notebook: it has no cells; {again}"
         try:
             nbformat.reads(json.dumps(data), as_version=4)
         except Exception as error:  # nbformat raises several kinds for malformed notebooks
-            return f"{name} is not a valid notebook ({type(error).__name__}: {error})"
+            return (f"{name} is not a notebook Jupyter can read ({type(error).__name__}: "
+                    f"{error}); {again}")
     return ""
 
 
@@ -104,10 +117,13 @@ def grade(course_dir, assignment: str, *, protected: bool = True, regrade: bool 
             sandbox.check_available()
         except sandbox.SandboxUnavailable as error:
             raise GradingError(str(error)) from None
+    progress = progress or Progress(len(students))
+    changed = sync_release(course, assignment)
+    if changed:
+        progress.note(changed)
     api = _api(course, protected)
     state = _State(course, assignment)
     warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy 2 notices about nbgrader
-    progress = progress or Progress(len(students))
     results: dict[str, Result] = {}
     todo = {}
     for student in students:
@@ -115,6 +131,7 @@ def grade(course_dir, assignment: str, *, protected: bool = True, regrade: bool 
         fingerprint = "" if reason else _fingerprint(course, assignment, student)
         earlier = state.get(student)
         if reason:
+            _withdraw(course, assignment, student)
             _ensure_student(api, student)
             state.forget(student)
             results[student] = Result(student, "rejected", reason)
@@ -132,6 +149,14 @@ def grade(course_dir, assignment: str, *, protected: bool = True, regrade: bool 
     return [results[student] for student in students]
 
 
+def _withdraw(course: Path, assignment: str, student: str) -> None:
+    """Take a student's earlier grade, graded copy and feedback of ``assignment`` away: the
+    submission now in submitted/ could not be graded, and no older grade may stand for it."""
+    withdraw_grades(course, assignment, [student])
+    for folder in ("autograded", "feedback"):
+        shutil.rmtree(course / folder / student / assignment, ignore_errors=True)
+
+
 def _judge_and_record(api, course: Path, assignment: str, todo: dict[str, str], state,
                       results: dict, progress, engine: Engine) -> None:
     """Judge the submissions in ``todo`` on the engine; record each as it comes back."""
@@ -144,6 +169,8 @@ def _judge_and_record(api, course: Path, assignment: str, todo: dict[str, str], 
             prepared = {name: _sanitized(api, course, assignment, student, name)
                         for name in names}
         except Exception as error:  # one odd submission never stops the class
+            _withdraw(course, assignment, student)
+            _ensure_student(api, student)
             results[student] = Result(student, "failed", f"nbgrader could not read it: {error}")
             progress.update(results[student])
             continue
@@ -165,6 +192,8 @@ def _judge_and_record(api, course: Path, assignment: str, todo: dict[str, str], 
             if pending[student]:
                 continue
             if student in problems:
+                _withdraw(course, assignment, student)
+                _ensure_student(api, student)
                 results[student] = Result(student, "failed", problems[student])
             else:
                 results[student] = _record(api, course, assignment, student, todo[student],
@@ -178,6 +207,8 @@ def _record(api, course: Path, assignment: str, student: str, fingerprint: str, 
     graded = api.autograde(assignment, student, force=True, create=True)
     unused = [key for key in keys if PRECOMPUTED.pop(key, None) is not None]
     if not graded["success"]:
+        _withdraw(course, assignment, student)
+        _ensure_student(api, student)
         return Result(student, "failed", _last_error(graded))
     flags = _flags(course, assignment, student)
     if unused:
@@ -236,20 +267,26 @@ class _State:
 
 
 def _flags(course: Path, assignment: str, student: str) -> list[str]:
-    """The judge's flags, read from the autograded notebooks' metadata."""
+    """The sanitiser's and the judge's flags, read from the autograded notebooks' metadata
+    (``coursekit.flags`` and ``coursekit.report.flags``), each once."""
     flags = []
     for path in sorted((course / "autograded" / student / assignment).glob("*.ipynb")):
-        report = nbformat.read(str(path), as_version=4).metadata.get("coursekit", {})
-        flags += [str(f) for f in report.get("report", {}).get("flags", [])]
+        meta = nbformat.read(str(path), as_version=4).metadata.get("coursekit", {})
+        for flag in [*meta.get("flags", []), *meta.get("report", {}).get("flags", [])]:
+            if str(flag) not in flags:
+                flags.append(str(flag))
     return flags
 
 
 def _fingerprint(course: Path, assignment: str, student: str) -> str:
-    """A hash of what grading reads: the submitted files and the source notebooks."""
+    """A hash of what grading reads: the submitted files, the version of the assignment
+    (its source and release notebooks) and the course's settings."""
     digest = hashlib.sha256()
-    for folder in (course / "submitted" / student / assignment, course / "source" / assignment):
+    for folder in (course / "submitted" / student / assignment, course / "source" / assignment,
+                   course / "release" / assignment):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             digest.update(str(path.relative_to(course)).encode() + b"\0" + path.read_bytes())
+    digest.update((course / "nbgrader_config.py").read_bytes())
     return digest.hexdigest()
 
 

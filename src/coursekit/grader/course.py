@@ -17,13 +17,15 @@ this module, in a subprocess whose working directory is the course directory.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 """The repository this module was installed from (editable install)."""
 
 COURSE_SETTINGS = '''
@@ -38,19 +40,32 @@ c.CourseDirectory.release_directory = "release"
 
 # Autograde: nbgrader's pipeline with its Execute step replaced by the course's
 # judge (student code in a bubblewrap sandbox, verdicts decided outside it).
-from coursekit.grader.plugins import ClearHiddenTestsOfTests, JudgeInSandbox
+# Sanitising starts by rebuilding each submission's grading cells from source/
+# (edited metadata, copied, added or deleted cells are graded, and flagged).
+from coursekit.grader.plugins import (ClearHiddenTestsOfTests, JudgeInSandbox,
+                                      NormaliseFromSource, ReportNormaliserFlags)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades,
-                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
+                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
+                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-c.Autograde.autograde_preprocessors = [JudgeInSandbox, IgnorePattern, LimitOutput,
-                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.Autograde.sanitize_preprocessors = [NormaliseFromSource, ClearOutput, DeduplicateIds,
+                                      OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [JudgeInSandbox, ReportNormaliserFlags, IgnorePattern,
+                                       LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                       CheckCellMetadata]
 c.JudgeInSandbox.source_root = {source!r}
+c.NormaliseFromSource.source_root = {source!r}
+c.NormaliseFromSource.release_root = {release!r}
 
 # Feedback: hidden-test regions are removed from the test cells (only there),
 # and the judge's messages never quote hidden tests.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTestsOfTests, CSSHTMLHeaderPreprocessor]
 '''
+
+
+RELEASES = Path(".coursekit") / "releases.json"
+"""Per course: {assignment: source_version released last}."""
 
 
 class GradingError(RuntimeError):
@@ -105,7 +120,8 @@ def make_course(course_dir, repo_root=REPO_ROOT, db_url: str | None = None) -> P
     course.mkdir(parents=True, exist_ok=True)
     shutil.copytree(repo / "solutions", course / "source")
     settings = (repo / "nbgrader_config.py").read_text()
-    paths = COURSE_SETTINGS.format(root=str(course), source=str(course / "source"))
+    paths = COURSE_SETTINGS.format(root=str(course), source=str(course / "source"),
+                                   release=str(course / "release"))
     if db_url:
         paths += "\n# The gradebook: a shared database instead of gradebook.db.\n"
         paths += f"c.CourseDirectory.db_url = {db_url!r}\n"
@@ -117,14 +133,100 @@ def release(course_dir, assignment: str) -> Path:
     """Generate the student version of ``assignment``; return its release directory.
 
     Runs ``nbgrader generate_assignment ASSIGNMENT --force``, which also records
-    the assignment's cells and points in the course's gradebook.
+    the assignment's cells and points in the course's gradebook, and records
+    which version of ``source/<assignment>/`` was released
+    (``COURSE/.coursekit/releases.json``; see :func:`sync_release`).
     """
     course = _course(course_dir)
     if not (course / "source" / assignment).is_dir():
         known = sorted(p.name for p in (course / "source").iterdir() if p.is_dir())
         raise GradingError(f"No assignment {assignment!r} in {course / 'source'}. Known: {known}")
+    version = source_version(course, assignment)
     nbgrader(course, "generate_assignment", assignment, "--force")
+    _record_release(course, assignment, version)
     return course / "release" / assignment
+
+
+def source_version(course_dir, assignment: str) -> str:
+    """A hash of ``COURSE/source/<assignment>/`` (every file: names and bytes)."""
+    folder = Path(course_dir) / "source" / assignment
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()
+                       and ".ipynb_checkpoints" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def released_version(course_dir, assignment: str) -> str | None:
+    """The :func:`source_version` last released (None when no release was recorded)."""
+    path = Path(course_dir) / RELEASES
+    return json.loads(path.read_text()).get(assignment) if path.is_file() else None
+
+
+def sync_release(course_dir, assignment: str) -> str:
+    """Release ``assignment`` again when ``source/`` changed since it was released.
+
+    The course's source of truth is ``COURSE/source/<assignment>/``. When it
+    differs from what was last released (or no release was recorded), every
+    grade of the assignment was computed against another version: they are
+    withdrawn from the gradebook (with the graded copies and the feedback, all
+    regenerated by the grading run that follows), and the assignment is
+    released again (``nbgrader generate_assignment --force``, which updates the
+    gradebook's cells and points). Returns what was done, in a sentence for the
+    instructor ("" when the release is current).
+    """
+    course = _course(course_dir)
+    current, recorded = source_version(course, assignment), released_version(course, assignment)
+    if current == recorded:
+        return ""
+    withdrawn = withdraw_grades(course, assignment)
+    for folder in ("autograded", "feedback"):
+        for path in (course / folder).glob(f"*/{assignment}"):
+            shutil.rmtree(path, ignore_errors=True)
+    state = course / ".coursekit" / f"{assignment}.json"
+    state.unlink(missing_ok=True)
+    release(course, assignment)
+    why = (f"{course / 'source' / assignment} changed since it was last released"
+           if recorded else "no record says which version of it was released")
+    grades = (f"the {len(withdrawn)} grades computed against the earlier version were "
+              "withdrawn; " if withdrawn else "")
+    return (f"{assignment}: {why}, so it was released again (nbgrader generate_assignment "
+            f"--force: the gradebook's cells and points follow {course / 'source'}); "
+            f"{grades}every submission is graded against the current version.")
+
+
+def withdraw_grades(course_dir, assignment: str, students=None) -> list[str]:
+    """Remove ``students``' (default: every) submissions of ``assignment`` from the
+    gradebook; return whose were removed. The export then lists them with 0."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    course = _course(course_dir)
+    coursedir = _api(course, protected=True).coursedir
+    url = coursedir.db_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return []
+    removed = []
+    with Gradebook(url, course_id=coursedir.course_id) as gradebook:
+        try:
+            found = gradebook.find_assignment(assignment)
+        except MissingEntry:
+            return []
+        ids = [s.student.id for s in found.submissions]
+        for student in ids:
+            if students is None or student in students:
+                gradebook.remove_submission(assignment, student)
+                removed.append(student)
+    return removed
+
+
+def _record_release(course: Path, assignment: str, version: str) -> None:
+    path = course / RELEASES
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data[assignment] = version
+    path.parent.mkdir(exist_ok=True)
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(partial, path)
 
 
 def submit(course_dir, assignment: str, student: str, notebook_path, name=None) -> Path:
@@ -175,6 +277,7 @@ def _api(course: Path, protected: bool):
     _put_venv_first_on_path()
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.JudgeInSandbox.protected = protected
+    _add_normaliser(config, course)
     coursedir = CourseDirectory(config=config)
     api = NbGraderAPI(coursedir=coursedir, config=config)
     api.log.setLevel("ERROR")
@@ -186,3 +289,23 @@ def _put_venv_first_on_path() -> None:
     here = str(Path(sys.executable).parent)
     if not os.environ.get("PATH", "").startswith(here):
         os.environ["PATH"] = os.pathsep.join([here, os.environ.get("PATH", "")])
+
+
+def _add_normaliser(config, course: Path) -> None:
+    """A course created before NormaliseFromSource existed gets it (and its report)."""
+    from coursekit.grader.plugins import JudgeInSandbox, NormaliseFromSource, ReportNormaliserFlags
+
+    sanitize = config.Autograde.get("sanitize_preprocessors")
+    if sanitize is None:
+        from nbgrader.converters import Autograde
+
+        sanitize = list(Autograde.class_traits()["sanitize_preprocessors"].default())
+    if NormaliseFromSource not in sanitize:
+        config.Autograde.sanitize_preprocessors = [NormaliseFromSource, *sanitize]
+        config.NormaliseFromSource.source_root = str(course / "source")
+        config.NormaliseFromSource.release_root = str(course / "release")
+    steps = config.Autograde.get("autograde_preprocessors")
+    if steps and JudgeInSandbox in steps and ReportNormaliserFlags not in steps:
+        steps = list(steps)
+        steps.insert(steps.index(JudgeInSandbox) + 1, ReportNormaliserFlags)
+        config.Autograde.autograde_preprocessors = steps

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import os
 import sys
 import time
 from pathlib import Path
@@ -47,6 +49,11 @@ class Progress:
         else:
             self.stream.write(f"[{self.done}/{self.total}] {result.student}: {result.status}"
                               f"{flags}; {self.failed} failed or rejected so far{eta}\n")
+        self.stream.flush()
+
+    def note(self, text: str) -> None:
+        """Tell the instructor something about the whole run (on its own line)."""
+        self.stream.write(f"{text}\n")
         self.stream.flush()
 
     def close(self) -> None:
@@ -113,3 +120,34 @@ def format_table(table: dict[str, Score], results: list[Result] = ()) -> str:
         for result in flagged:
             lines += [f"  {result.student}: {flag}" for flag in result.flags]
     return "\n".join(lines)
+
+
+REPORT_FIELDS = ("student", "status", "score", "max_score", "reason", "flags")
+
+
+def write_report(course_dir, assignment: str, table: dict[str, Score],
+                 results: list[Result]) -> Path:
+    """Write ``COURSE/reports/<assignment>.csv``: one row per student of the run with status
+    (graded, kept, rejected, failed), score and maximum as the gradebook has them (0 for
+    a submission that could not be graded), the reason in words a student understands,
+    and the flags (joined by " | "). Rewritten by every run."""
+    course = _course(course_dir)
+    folder = course / "reports"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{assignment}.csv"
+    maximum = next((s.max_score for s in table.values()), "")
+    partial = path.with_suffix(".tmp")
+    with open(partial, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=REPORT_FIELDS)
+        writer.writeheader()
+        for result in sorted(results, key=lambda r: r.student):
+            score = table.get(result.student)
+            writer.writerow({
+                "student": result.student, "status": result.status,
+                "score": f"{score.score:g}" if score else "0",
+                "max_score": f"{score.max_score:g}" if score else f"{maximum:g}" if maximum != ""
+                else "",
+                "reason": result.reason, "flags": " | ".join(result.flags),
+            })
+    os.replace(partial, path)
+    return path
