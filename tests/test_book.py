@@ -359,3 +359,158 @@ def test_grading_and_source_folders_are_not_published():
     published = {part for path in HTML.rglob("*") for part in path.relative_to(HTML).parts}
     assert published & forbidden == set()
     assert not list(HTML.rglob("gradebook.db"))
+
+
+# ---- Layout of figures, math, glued numbers, downloads and homework order ----
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def open_page(browser, url: str, viewport: dict):
+    """A page at ``viewport`` with fonts and MathJax ready."""
+    page = browser.new_page(viewport=viewport)
+    page.goto(url, wait_until="load")
+    page.evaluate("async () => { await document.fonts.ready; if (window.MathJax && MathJax.startup)"
+                  " await MathJax.startup.promise; }")
+    return page
+
+
+def test_display_math_is_never_clipped_on_a_phone(browser, site_url):
+    """At 390 px every display equation either fits its column or scrolls sideways in its
+    own box: no box around it hides the part that does not fit (overflow hidden)."""
+    clipped = {}
+    for entry in toc_files():
+        if not has_math(source_of(entry)):
+            continue
+        page = open_page(browser, f"{site_url}/{entry}.html", PHONE)
+        found = page.evaluate(
+            """() => {
+                const bad = [];
+                const shown = 'main mjx-container[display="true"]';
+                for (const math of document.querySelectorAll(shown)) {
+                    const need = math.scrollWidth;
+                    for (let box = math; box && box.tagName !== 'MAIN'; box = box.parentElement) {
+                        if (box.clientWidth + 1 >= need) break;  // it fits here
+                        const style = getComputedStyle(box).overflowX;
+                        if (style === 'auto' || style === 'scroll') break;  // scrolls here
+                        if (style === 'hidden' || style === 'clip') {
+                            bad.push(`${math.textContent.slice(0, 40)} (${need} px in`
+                                     + ` ${box.clientWidth} px, ${box.tagName.toLowerCase()})`);
+                            break;
+                        }
+                    }
+                }
+                return bad;
+            }"""
+        )
+        page.close()
+        if found:
+            clipped[entry] = found
+    assert clipped == {}
+
+
+def test_every_figure_fills_its_column_and_is_sharp(browser, site_url):
+    """At 1280 px every figure image is shown at least 90% as wide as the text column,
+    and its file has at least as many pixels across as it is shown (never enlarged)."""
+    problems = {}
+    for entry in toc_files():
+        if figure_count(source_of(entry)) == 0:
+            continue
+        page = open_page(browser, f"{site_url}/{entry}.html", DESKTOP)
+        page.wait_for_function("[...document.querySelectorAll('main figure img')]"
+                               ".every(i => i.complete)")
+        sizes = page.evaluate(
+            """() => [...document.querySelectorAll('main figure img')].map(img => {
+                const column = img.closest('article');
+                const style = getComputedStyle(column);
+                const width = column.clientWidth - parseFloat(style.paddingLeft)
+                              - parseFloat(style.paddingRight);
+                return {src: img.getAttribute('src'), shown: img.getBoundingClientRect().width,
+                        natural: img.naturalWidth, column: width};
+            })"""
+        )
+        page.close()
+        assert len(sizes) >= figure_count(source_of(entry)), entry
+        bad = [s for s in sizes if s["shown"] < 0.9 * s["column"] or s["natural"] < s["shown"]]
+        if bad:
+            problems[entry] = bad
+    assert problems == {}
+
+
+def test_glued_numbers_look_like_the_sentence_around_them(browser, site_url):
+    """A number glued into a sentence has the weight of the text around it (not bold)."""
+    page = open_page(browser, f"{site_url}/book/two_views.html", DESKTOP)
+    weights = page.evaluate(
+        """() => [...document.querySelectorAll('main p span.pasted-text')].map(span =>
+            [getComputedStyle(span).fontWeight, getComputedStyle(span.parentElement).fontWeight])"""
+    )
+    page.close()
+    assert weights, "no glued text on the two-views page"
+    assert all(own == around for own, around in weights), weights
+
+
+def chapter_entries() -> list[str]:
+    """The toc's chapters that are Markdown notebooks (a jupytext header with a kernel)."""
+    return [entry for entry in toc_files() if entry.startswith("book/")
+            and source_of(entry).suffix == ".md"
+            and "kernelspec:" in source_of(entry).read_text().split("\n---", 1)[0]]
+
+
+@pytest.mark.parametrize("entry", chapter_entries())
+def test_chapter_downloads_as_a_notebook_without_outputs(browser, site_url, entry):
+    """A chapter's download menu offers a .ipynb: the chapter's cells, no outputs."""
+    page = browser.new_page()
+    page.goto(f"{site_url}/{entry}.html", wait_until="load")
+    links = page.eval_on_selector_all(
+        ".dropdown-download-buttons a[href]", "links => links.map(a => a.href)")
+    notebooks = [link for link in links if link.endswith(".ipynb")]
+    assert len(notebooks) == 1, links
+    response = page.request.get(notebooks[0])
+    status, text = response.status, response.text()
+    page.close()
+    assert status == 200
+    notebook = nbformat.reads(text, as_version=4)
+    nbformat.validate(notebook)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code, "the notebook has no code cells"
+    assert all(cell.outputs == [] and cell.execution_count is None for cell in code)
+    assert notebook.metadata.kernelspec.name == "python3"
+    source = source_of(entry).read_text()
+    assert all(cell.source in source for cell in code)
+
+
+def test_no_notebook_download_outside_the_chapters():
+    """Only chapters are converted: no generated notebook under _sources/ other than the
+    book's chapters and the released exercises/ copied as they are."""
+    released = {path.read_bytes() for path in (REPO / "exercises").glob("*/*.ipynb")}
+    for path in (HTML / "_sources").rglob("*.ipynb"):
+        relative = path.relative_to(HTML / "_sources").as_posix()
+        if relative.startswith("exercises/"):
+            assert path.read_bytes() in released, relative
+        else:
+            assert relative.removesuffix(".ipynb") in chapter_entries(), relative
+
+
+def test_homework_is_numbered_in_reading_order(browser, site_url):
+    """The homework page numbers its assignments 1, 2, 3... in the order of the sidebar,
+    and each points to the assignment that follows its chapter in the book."""
+    page = browser.new_page()
+    page.goto(f"{site_url}/book/homework.html", wait_until="load")
+    terms = page.eval_on_selector_all(
+        "main dl dt", "dts => dts.map(dt => dt.textContent.trim())")
+    read_links = page.eval_on_selector_all(
+        "main dl dd a.internal[href*='exercises/']",
+        "links => links.map(a => a.getAttribute('href'))")
+    page.close()
+    numbered = [t for t in terms if t.startswith("Assignment ")]
+    assert [int(re.match(r"Assignment (\d+):", t).group(1)) for t in numbered] == \
+        list(range(1, len(numbered) + 1))
+    sidebar = [entry for entry in toc_files() if entry.startswith("exercises/")]
+    pages = [re.sub(r"^\.\./|\.html.*$", "", href) for href in read_links]
+    assert list(dict.fromkeys(pages)) == sidebar
+    chapters = [entry for entry in toc_files() if entry.startswith("book/")]
+    first_chapter = {"two_views": "book/two_views", "gradients": "book/how_it_learns",
+                     "layer": "book/anatomy",
+                     "regularizers_constraints": "book/regularizers_constraints",
+                     "downstream": "book/downstream", "masking": "book/masking"}
+    order = [chapters.index(first_chapter[entry.split("/")[1]]) for entry in sidebar]
+    assert order == sorted(order), sidebar
