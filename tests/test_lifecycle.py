@@ -200,6 +200,7 @@ def reported(course_dir) -> dict[str, dict]:
 def check_scores(course_dir, run, failing) -> None:
     """Gradebook, printed table, grades.csv and the report all give the expected scores."""
     want = expected(course_dir, failing)
+    assert "judged again here" not in run.out, "the sanitised copies differed"
     table = grading.scores(course_dir, ASSIGNMENT)
     assert {s: (v.score, v.max_score) for s, v in table.items() if s in want} == want
     for student, (score, total) in want.items():

@@ -75,9 +75,9 @@ def preflight(course_dir, assignment: str, student: str) -> str:
                  "and submit that file")
         try:
             data = json.loads(path.read_bytes())
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (UnicodeDecodeError, json.JSONDecodeError):
             return (f"{name} is not a notebook: Jupyter cannot open it (a file of another kind "
-                    f"saved under that name, or an upload cut short: {error}); {again}")
+                    f"saved under that name, or an upload cut short); {again}")
         if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
             return f"{name} is not a notebook: it has no cells; {again}"
         try:
@@ -99,9 +99,15 @@ def grade(course_dir, assignment: str, *, protected: bool = True, regrade: bool 
     per core, or the Dask ``scheduler`` at an address; ``workers=0`` judges in
     this process). As each judged notebook comes back, the coordinator alone
     writes it to nbgrader's gradebook through nbgrader's autograde pipeline and
-    writes the feedback. A submission graded before and unchanged since is kept
+    writes the feedback. A submission graded before and unchanged since (same
+    file, same version of the assignment, same settings) is kept
     (``regrade=True`` grades everything again); an interrupted run therefore
-    resumes where it stopped. Submissions are never changed.
+    resumes where it stopped. When ``COURSE/source/<assignment>/`` changed since
+    its last release, the assignment is released again first and every grade of
+    the earlier version withdrawn (:func:`~coursekit.grader.course.sync_release`).
+    A submission that is rejected or fails loses any earlier grade of the
+    assignment and stays in the gradebook's students (0 in the export).
+    Submissions are never changed.
     """
     course = _course(course_dir)
     if not (course / "release" / assignment).is_dir():
