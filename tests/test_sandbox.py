@@ -245,6 +245,32 @@ def test_forbidden_knows_every_copy_in_the_layer_sandbox():
     assert not stray, stray
 
 
+def test_no_copy_of_embedding_outside_site_packages():
+    """The sandbox binds /usr and the base interpreter whole (less its site-packages): no
+    Python there (Debian's dist-packages, /usr/local) may define a class Embedding, which
+    a student could load by its path."""
+    import glob
+    import os
+    import re
+
+    places = {*glob.glob("/usr/lib/python3*"), *glob.glob("/usr/local/lib/python3*"),
+              *glob.glob(f"{sys.base_prefix}/lib/python3*")}
+    skip = {f"{sys.base_prefix}/lib/python{sys.version_info.major}.{sys.version_info.minor}"
+            "/site-packages"}  # a tmpfs in the sandbox
+    definition = re.compile(rb"^\s*class\s+Embedding\s*\(", re.MULTILINE)
+    found = []
+    for place in sorted(places):
+        for folder, folders, files in os.walk(place):
+            folders[:] = [f for f in folders if os.path.join(folder, f) not in skip]
+            for name in files:
+                path = os.path.join(folder, name)
+                if name.endswith(".py") and os.path.isfile(path):
+                    with open(path, "rb") as file:
+                        if definition.search(file.read()):
+                            found.append(path)
+    assert not found, found
+
+
 def test_bytecode_names_cover_every_interpreter(tmp_path):
     """The bytecode hidden with a module file is every ``__pycache__/<stem>.*.pyc`` (any
     interpreter, any optimisation level), what cache_from_source names for this one, and a

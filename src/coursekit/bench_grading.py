@@ -29,8 +29,8 @@ from pathlib import Path
 import nbformat
 
 from coursekit import grading
-from coursekit.grader.judge import Plan
 from coursekit.grader.kernel import SandboxKernel
+from coursekit.grader.plan import Plan
 from coursekit.grader.sandbox import Sandbox
 
 ASSIGNMENTS = ("two_views", "layer")

@@ -134,3 +134,8 @@ SAMPLES = [
     Sample("gru_one_bias", "gru_layer without reset_after's second bias (the Keras 2 count).",
            answers={"gru_layer": GRU_ONE_BIAS}, fails=("gru_layer_params",)),
 ]
+
+# How a test cell is judged (issue #14): see tests/samples/judging.py.
+from .judging import later_rebinding  # noqa: E402
+
+SAMPLES += [later_rebinding("downstream")]

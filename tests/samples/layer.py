@@ -266,3 +266,84 @@ SAMPLES = [
            answers={"my_embedding_init": USE_REFERENCE}, fails=EVERY_TEST,
            flags=("uses the reference package embref",)),
 ]
+
+# ------------------------------------------------------------------ other copies of Keras' layer
+# Forbidden means unreachable (issue #14, property 6): the sandbox replaces every copy of
+# keras.layers.Embedding's code on disk and hides its compiled bytecode, so each of these
+# loses every test, as the untouched release does.
+
+# The bytecode cache beside Keras' source, run with the standard library's loader.
+BYTECODE_LOADER = '''import importlib.machinery
+import importlib.util
+
+import keras.src.layers.core.embedding as _embedding_module
+
+_cached = importlib.util.cache_from_source(_embedding_module.__file__)
+_loader = importlib.machinery.SourcelessFileLoader("cached_embedding", _cached)
+_module = importlib.util.module_from_spec(importlib.util.spec_from_loader(_loader.name, _loader))
+_loader.exec_module(_module)
+
+
+class MyEmbedding(_module.Embedding):
+    """Keras' own layer, from its compiled bytecode."""
+'''
+
+# The same bytecode read by hand: no importlib, no import system at all.
+BYTECODE_MARSHAL = '''import marshal
+import os
+import sys
+
+import keras.src.layers.core.embedding as _embedding_module
+
+_folder = os.path.join(os.path.dirname(_embedding_module.__file__), "__pycache__")
+_namespace = {"__name__": "keras.src.layers.core.embedding"}
+for _name in sorted(os.listdir(_folder)):
+    if _name.startswith("embedding.") and sys.implementation.cache_tag in _name:
+        with open(os.path.join(_folder, _name), "rb") as _file:
+            exec(marshal.loads(_file.read()[16:]), _namespace)  # 16 bytes of header
+        break
+
+
+class MyEmbedding(_namespace.get("Embedding", keras.layers.Embedding)):
+    """Keras' own layer, unmarshalled from its compiled bytecode."""
+'''
+
+# TensorFlow still ships the old Keras 2 (tensorflow.python.keras), Embedding included:
+# Part 1's checks and settings are left to its layer.
+TENSORFLOW_COPY = '''from tensorflow.python.keras.layers import embeddings as keras2
+
+
+class MyEmbedding(keras.layers.Layer):
+    """Part 1 done by TensorFlow's bundled copy of the Keras layer."""
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 **kwargs):
+        """The old layer checks the sizes and keeps the settings."""
+        twin = keras2.Embedding(input_dim, output_dim, mask_zero=mask_zero)
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim = twin.input_dim, twin.output_dim
+        self.mask_zero = self.supports_masking = twin.mask_zero
+        self.embeddings_initializer = keras.initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = keras.regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = keras.constraints.get(embeddings_constraint)
+        self.autocast = False
+''' + METHODS
+
+SAMPLES += [
+    Sample("bytecode_loader", "MyEmbedding subclasses keras.layers.Embedding loaded from "
+           "its __pycache__ .pyc with importlib's SourcelessFileLoader.",
+           answers={"my_embedding_init": BYTECODE_LOADER}, fails=EVERY_TEST,
+           flags=("imports dynamically",)),
+    Sample("bytecode_marshal", "MyEmbedding subclasses keras.layers.Embedding unmarshalled "
+           "by hand from its __pycache__ .pyc (no importlib).",
+           answers={"my_embedding_init": BYTECODE_MARSHAL}, fails=EVERY_TEST),
+    Sample("tensorflow_copy", "MyEmbedding's __init__ leaves the checks and settings to the "
+           "Embedding layer TensorFlow bundles (tensorflow.python.keras).",
+           answers={"my_embedding_init": TENSORFLOW_COPY}, fails=EVERY_TEST),
+]
+
+# How a test cell is judged (issue #14): see tests/samples/judging.py.
+from .judging import later_rebinding  # noqa: E402
+
+SAMPLES += [later_rebinding("layer")]

@@ -149,3 +149,8 @@ SAMPLES = [
            "repeated ids.", answers={"constrained_sgd_step": BUFFERED_STEP},
            fails=("step_adds_repeated_ids",)),
 ]
+
+# How a test cell is judged (issue #14): see tests/samples/judging.py.
+from .judging import later_rebinding  # noqa: E402
+
+SAMPLES += [later_rebinding("regularizers_constraints")]

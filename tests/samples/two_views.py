@@ -460,3 +460,12 @@ SAMPLES += [
     Sample("png_as_notebook", "An image saved under the notebook's name.", edit=_png,
            status="rejected", reason="not a notebook"),
 ]
+
+# How a test cell is judged (issue #14): see tests/samples/judging.py.
+from .judging import later_rebinding  # noqa: E402
+
+SAMPLES += [later_rebinding("two_views")]
+
+from .judging import BOUNDS, LEAKS  # noqa: E402
+
+SAMPLES += LEAKS + BOUNDS

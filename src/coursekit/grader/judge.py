@@ -2,57 +2,51 @@
 
 How a notebook is judged (the course's replacement for nbgrader's Execute step):
 
-1. **In the sandbox** (:mod:`coursekit.grader.sandbox`, a real Jupyter kernel), the
-   notebook's cells run in order: the read-only setup cells (from the course's
-   source notebook, not the student's copy) and the student's own cells. Test
-   cells and the read-only ``test_setup`` cell do not run there. At each test
-   cell's place the kernel only notes which objects the test's names are bound
-   to at that moment (a snapshot), so a later cell cannot change what an
-   earlier test sees. A cell that raises is recorded and the run goes on; a
-   cell that runs past its limit is interrupted; a kernel that dies or ignores
-   the interrupt is replaced by a fresh one that replays the cells before it.
-2. **In the grader's process**, each test cell's code (from the source
-   notebook, hidden tests included) runs next to the reference (``embref``,
-   Keras) and the check helpers (:mod:`coursekit.testing`). The names the
-   test takes from the student's notebook are proxies
-   (:mod:`coursekit.grader.remote`): calling one runs the student's code in the
-   sandbox with the test's inputs and brings back plain data. The test passes
-   if its code finishes without an error, exactly as at home.
+* The notebook runs top to bottom as Restart & Run All would run it: the
+  read-only setup cells (from the course's source notebook, never the
+  student's copy) and the student's cells run in a sandboxed kernel
+  (:mod:`coursekit.grader.runner`); each test cell is judged **at its place**,
+  so the student's functions see the globals they would see at home there.
+* A test cell's code (from the source notebook) runs in the grader's process
+  next to the reference and the check helpers; the names it takes from the
+  student's notebook are proxies (:mod:`coursekit.grader.remote`) whose calls
+  run the student's code in the sandbox and bring back plain data. The test
+  passes if its code finishes without an error, exactly as at home.
+* **Two runs** when the assignment has hidden tests. The *shown* run has the
+  test cells as students have them (hidden regions left out): its outputs and
+  messages are all the student sees. The *scored* run has the hidden tests
+  too; from it a failure contributes only a fixed-wording category
+  (:mod:`coursekit.grader.messages`). So nothing a hidden test sent into the
+  student's process can come back out, in a message, an output or a later
+  verdict's wording. A test cell passes if it passes in both runs.
 
-Nothing the student's code does in its process can reach the expected values,
-the checks or the verdict: they never enter the sandbox. The judged notebook
-gets, per test cell, an output that nbgrader's SaveAutoGrades scores (an
-error output for a failure, a "passed" line otherwise) whose message never
-quotes hidden tests, and a report in ``metadata.coursekit.report``.
+The judged notebook gets, per test cell, an output that nbgrader's
+SaveAutoGrades scores (an error output for a failure, a "passed" line
+otherwise) and a report in ``metadata.coursekit.report`` (for the instructor).
 """
 
 from __future__ import annotations
 
-import ast
-import builtins
 import copy
 import functools
 import inspect
 import re
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from coursekit.grader import wire
-from coursekit.grader.kernel import AGENT, KernelGone, SandboxKernel
-from coursekit.grader.remote import RemoteError, RemoteObject, decode_reply
+from coursekit.grader import messages
+from coursekit.grader.kernel import KernelGone, output_size
+from coursekit.grader.messages import Crash, TimeLimit
+from coursekit.grader.plan import Plan, TestCell, free_names
+from coursekit.grader.remote import RemoteObject
+from coursekit.grader.runner import Runner, Session
 from coursekit.grader.sandbox import Limits, Sandbox
 
-TEST_SETUP_ID = "test_setup"
-"""grade_id of the read-only cell that sets up the tests (runs in the grader only)."""
-
-SETUP_KEY = "__setup__"
-MAX_RESTARTS = 8
-HIDDEN_BEGIN = re.compile(r"^\s*#+\s*BEGIN HIDDEN TESTS")
-HIDDEN_END = re.compile(r"^\s*#+\s*END HIDDEN TESTS")
+MAX_NOTEBOOK_OUTPUT_CHARS = 4_000_000
+"""Most characters of outputs kept in one judged notebook (the rest is replaced by a note)."""
 
 ATTEMPTS = {
     "uses the reference package embref": r"\bembref\b",
@@ -78,7 +72,7 @@ class Options:
     Attributes:
         cell_timeout: seconds one student cell or one test cell may take.
         setup_timeout: seconds the read-only setup cells may take (imports).
-        notebook_timeout: seconds the whole notebook may take.
+        notebook_timeout: seconds the whole notebook may take (each run).
         protected: run in the bubblewrap sandbox (False only when the instructor
             asked for an unprotected run; the report then says so).
         limits: the sandbox's resource limits.
@@ -92,53 +86,12 @@ class Options:
 
 
 @dataclass
-class TestCell:
-    """A test cell of the source notebook."""
+class Outcome:
+    """One test cell's result in one run."""
 
-    grade_id: str
-    source: str
-    hidden_lines: frozenset[int]
-
-    @property
-    def title(self) -> str:
-        """The docstring on the cell's first line (what the test checks)."""
-        first = self.source.strip().splitlines()[0] if self.source.strip() else ""
-        return first.strip().strip('"').strip()
-
-
-@dataclass
-class Plan:
-    """What the source notebook says about judging: which cells are what, and the options."""
-
-    setup: dict[str, str]
-    test_setup: dict[str, str]
-    tests: dict[str, TestCell]
-    order: list[tuple[str, nbformat.NotebookNode]]
-    allow: tuple[str, ...]
-    forbid: tuple[str, ...]
-
-    @classmethod
-    def from_source(cls, source_nb) -> Plan:
-        """Read the roles of the source notebook's cells (by nbgrader grade_id)."""
-        setup, test_setup, tests, order = {}, {}, {}, []
-        for cell in source_nb.cells:
-            info = cell.metadata.get("nbgrader", {})
-            grade_id = info.get("grade_id")
-            if not grade_id:
-                continue
-            order.append((grade_id, cell))
-            if cell.cell_type != "code":
-                continue
-            if info.get("grade") and not info.get("solution"):
-                tests[grade_id] = TestCell(grade_id, cell.source, _hidden_lines(cell.source))
-            elif grade_id == TEST_SETUP_ID:
-                test_setup[grade_id] = cell.source
-            elif info.get("locked") and not info.get("solution"):
-                setup[grade_id] = cell.source
-        options = source_nb.metadata.get("coursekit", {})
-        return cls(setup, test_setup, tests, order,
-                   tuple(options.get("sandbox_allow", ["numpy"])),
-                   tuple(options.get("sandbox_forbid", [])))
+    passed: bool
+    category: str = ""
+    message: str = "passed"
 
 
 @dataclass
@@ -155,134 +108,12 @@ class Report:
                 "seconds": round(self.seconds, 3)}
 
 
-class Runner:
-    """The sandboxed kernel of one submission, replaced and replayed when it dies."""
-
-    def __init__(self, scratch: Path, plan: Plan, options: Options, report: Report):
-        self.sandbox = Sandbox(scratch=scratch, allow=plan.allow, forbid=plan.forbid,
-                               limits=options.limits, protected=options.protected)
-        self.options = options
-        self.report = report
-        self.steps: list[tuple] = []  # ("code", source, timeout) or ("snapshot", key, names)
-        self.kernel: SandboxKernel | None = None
-        self.restarts = 0
-        self.deadline = time.monotonic() + options.notebook_timeout
-
-    def close(self) -> None:
-        if self.kernel is not None:
-            self.kernel.kill()
-
-    def time_left(self) -> float:
-        return self.deadline - time.monotonic()
-
-    def run(self, source: str, timeout: float, where: str):
-        """Run a cell in the sandbox; return its CellRun (or None when it cannot run)."""
-        if not self._ready(where):
-            return None
-        timeout = min(timeout, max(self.time_left(), 0.1))
-        try:
-            run = self.kernel.execute(source, timeout=timeout)
-        except KernelGone as gone:
-            self.report.flags.append(f"{where}: not run ({gone.reason})")
-            return None
-        if run.status == "timeout":
-            self.report.flags.append(f"{where} ran past its {timeout:.0f} s limit and was stopped")
-        if run.status == "died" or not self.kernel.alive:
-            self.report.flags.append(f"{where} stopped the kernel ({self.kernel.dead_reason})")
-        else:
-            self.steps.append(("code", source, timeout))
-        return run
-
-    def snapshot(self, key: str, names: list[str]) -> None:
-        """Note what ``names`` are bound to now, for the test ``key``."""
-        step = ("snapshot", key, names)
-        if self._ready(f"the test cell {key}"):
-            self._do(step)
-            self.steps.append(step)
-
-    def request(self, message: dict, timeout: float) -> dict:
-        """An agent request; a kernel that dies on it is replaced before the next one."""
-        if not self._ready("a test"):
-            raise KernelGone(self.kernel.dead_reason if self.kernel else "no kernel")
-        return self.kernel.request(message, timeout=max(0.1, min(timeout, self.time_left())))
-
-    def _ready(self, where: str) -> bool:
-        """A live kernel with the notebook's state, or False (flagged) when none can be had."""
-        if self.kernel is not None and self.kernel.alive:
-            return True
-        if self.time_left() <= 0:
-            self._flag_once(f"the notebook's {self.options.notebook_timeout:g} s limit was "
-                            f"reached; {where} and what follows were not run")
-            return False
-        if self.kernel is not None:
-            self.restarts += 1
-            if self.restarts > MAX_RESTARTS:
-                self._flag_once(f"the kernel died {MAX_RESTARTS + 1} times; "
-                                f"{where} and what follows were not run")
-                return False
-        try:
-            self.kernel = SandboxKernel(self.sandbox)
-            for step in self.steps:
-                self._do(step)
-        except KernelGone as gone:
-            self._flag_once(f"the sandboxed kernel could not be (re)started: {gone.reason}")
-            if self.kernel is not None:
-                self.kernel.kill()
-            return False
-        return True
-
-    def _do(self, step: tuple) -> None:
-        """Replay one recorded step (its outputs were kept the first time)."""
-        if step[0] == "code":
-            self.kernel.execute(step[1], timeout=step[2])
-        else:
-            names = repr(list(step[2]))
-            self.kernel.execute(f"{AGENT}.snapshot({step[1]!r}, {names})", timeout=30,
-                                silent=True)
-
-    def _flag_once(self, text: str) -> None:
-        if text not in self.report.flags:
-            self.report.flags.append(text)
-
-
-class Session:
-    """The grader's link to one test's view of the sandbox (used by RemoteObject)."""
-
-    def __init__(self, runner: Runner, setup_objects: dict[int, str], timeout: float):
-        self.runner = runner
-        self.setup_objects = setup_objects
-        self.deadline = time.monotonic() + timeout
-
-    def request(self, message: dict):
-        reply = self.runner.request(message, timeout=self.deadline - time.monotonic())
-        return decode_reply(self, reply)
-
-    def encode(self, value) -> dict:
-        """Trusted test inputs to wire form; student objects by reference."""
-        if isinstance(value, RemoteObject):
-            return {"t": "ref", "id": value._ref}
-        if id(value) in self.setup_objects:
-            return {"t": "name", "v": self.setup_objects[id(value)]}
-
-        def refuse(obj):
-            raise TypeError(f"a {type(obj).__name__} cannot be sent to the student's code")
-
-        return wire.encode(value, refuse)
-
-    def peak_bytes(self, target: RemoteObject, args) -> int:
-        kernel = self.runner.kernel
-        if kernel is None or not kernel.alive:
-            raise KernelGone("the kernel is not running")
-        _, peak = kernel.rss_peak_since_reset(lambda: target(*args))
-        return peak
-
-
 def judge(submission, source_nb, scratch: Path, options: Options = Options()):
     """Judge ``submission`` against ``source_nb``; return (judged notebook, Report).
 
     The submission is not modified; the judged copy has the student cells'
-    sandbox outputs, one verdict output per test cell, restored test and
-    read-only cells where the student deleted them, and the report in
+    outputs of the shown run, one verdict output per test cell, restored test
+    and read-only cells where the student deleted them, and the report in
     ``metadata.coursekit.report``.
     """
     start = time.monotonic()
@@ -291,67 +122,101 @@ def judge(submission, source_nb, scratch: Path, options: Options = Options()):
     if not options.protected:
         report.flags.append("UNPROTECTED: graded without the sandbox (--unprotected)")
     nb = copy.deepcopy(submission)
+    report.flags.extend(str(f) for f in nb.metadata.get("coursekit", {}).get("flags", []))
     _restore_missing_cells(nb, plan, report)
     report.flags.extend(_attempts(nb, plan))
-    runner = Runner(scratch, plan, options, report)
+    two_runs = plan.has_hidden_tests
+    shown = Runner(_sandbox(scratch / "shown", plan, options), options, report.flags)
+    scored = (Runner(_sandbox(scratch / "scored", plan, options), options, [], start_now=True)
+              if two_runs else shown)
     try:
-        _run_in_sandbox(nb, plan, runner)
-        _judge_tests(nb, plan, runner, options, report)
+        seen = _run(nb, plan, shown, options, hidden=False, keep_outputs=True)
+        if two_runs:
+            counted = _run(copy.deepcopy(nb), plan, scored, options, hidden=True,
+                           keep_outputs=False)
+            report.flags.extend(f"with the hidden tests: {flag}" for flag in scored.flags)
+        else:
+            counted = seen
     finally:
-        runner.close()
+        shown.close()
+        scored.close()
+    for grade_id, visible in seen.items():
+        full = counted[grade_id]
+        test = plan.tests[grade_id]
+        if not visible.passed:
+            passed, message = False, visible.message
+        elif not full.passed:
+            passed = False
+            message = messages.hidden_failure(full.category, bool(test.hidden_lines))
+        else:
+            passed, message = True, "passed"
+        report.tests[grade_id] = {"passed": passed, "message": message,
+                                  "category": visible.category or full.category}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if cell.cell_type == "code" and grade_id in report.tests:
+            verdict = report.tests[grade_id]
+            cell.outputs = [_verdict_output(verdict["passed"], verdict["message"])]
+    _bound_outputs(nb, report)
     report.seconds = time.monotonic() - start
     nb.metadata.setdefault("coursekit", {})["report"] = report.as_dict()
     return nb, report
 
 
-# ---------------------------------------------------------------------- phase 1: the sandbox
+def _sandbox(scratch: Path, plan: Plan, options: Options) -> Sandbox:
+    return Sandbox(scratch=scratch, allow=plan.allow, forbid=plan.forbid, limits=options.limits,
+                   protected=options.protected)
 
 
-def _run_in_sandbox(nb, plan: Plan, runner: Runner) -> None:
-    """Run the setup and student cells in order; snapshot at each test cell."""
+# ---------------------------------------------------------------------- one run
+
+
+def _run(nb, plan: Plan, runner: Runner, options: Options, hidden: bool,
+         keep_outputs: bool) -> dict[str, Outcome]:
+    """Run the notebook's cells in order, judging each test cell at its place.
+
+    ``hidden``: test cells with their hidden tests (the scored run) or without
+    them (the shown run). Returns {grade_id: Outcome}; with ``keep_outputs``
+    the student cells get this run's outputs.
+    """
+    namespace = _grader_namespace(plan)
+    setup_objects = _sandbox_aware_setup(namespace, plan, runner)
+    outcomes: dict[str, Outcome] = {}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        cell.outputs, cell.execution_count = [], None
+        if keep_outputs:
+            cell.outputs, cell.execution_count = [], None
         if grade_id in plan.tests:
-            runner.snapshot(grade_id, sorted(_free_names(plan.tests[grade_id].source)))
+            test = plan.tests[grade_id]
+            source = test.source if hidden else test.visible_source
+            outcomes[grade_id] = _judge_test(test, source, namespace, runner, setup_objects,
+                                             options)
             continue
         if grade_id in plan.test_setup:
             continue
         where = f"cell {index + 1}" + (f" ({grade_id})" if grade_id else "")
         if grade_id in plan.setup:
-            run = runner.run(plan.setup[grade_id], runner.options.setup_timeout, where)
-            runner.snapshot(SETUP_KEY, sorted(_stored_names("\n".join(plan.setup.values()))))
+            run = runner.run(plan.setup[grade_id], options.setup_timeout, where)
+            runner.remember_setup(sorted(plan.setup_names))
         else:
-            run = runner.run(cell.source, runner.options.cell_timeout, where)
-        if run is not None:
+            run = runner.run(cell.source, options.cell_timeout, where)
+        if run is not None and keep_outputs:
             cell.outputs = run.outputs
+    return outcomes
 
 
-# ---------------------------------------------------------------------- phase 2: the verdicts
-
-
-def _judge_tests(nb, plan: Plan, runner: Runner, options: Options, report: Report) -> None:
-    """Run each test cell's code in the grader, with the student's names as proxies."""
+def _grader_namespace(plan: Plan) -> dict:
+    """The grader's namespace for the test cells: the setup cells and the test set-up."""
     namespace: dict = {"__name__": "__grader__"}
     for grade_id, cell in plan.order:
         if grade_id in plan.setup or grade_id in plan.test_setup:
             exec(compile(cell.source, f"<{grade_id}>", "exec"), namespace)  # trusted source
-    current: dict = {}
-    setup_objects = _sandbox_aware_setup(namespace, plan, current)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if cell.cell_type != "code" or grade_id not in plan.tests:
-            continue
-        test = plan.tests[grade_id]
-        session = current["session"] = Session(runner, setup_objects, options.cell_timeout)
-        passed, message = _run_test(test, namespace, session)
-        report.tests[grade_id] = {"passed": passed, "message": message}
-        cell.outputs = [_verdict_output(passed, message)]
+    return namespace
 
 
-def _sandbox_aware_setup(namespace: dict, plan: Plan, current: dict) -> dict[int, str]:
+def _sandbox_aware_setup(namespace: dict, plan: Plan, runner: Runner) -> dict[int, str]:
     """Let the setup cell's functions run where their arguments live.
 
     A function of the read-only setup cell (say ``train_one_step(layer, ...)``)
@@ -360,71 +225,54 @@ def _sandbox_aware_setup(namespace: dict, plan: Plan, current: dict) -> dict[int
     Returns {id(function): name} so a test can also pass such a function to the
     student's code by name.
     """
-    setup_names = _stored_names("\n".join(plan.setup.values()))
     objects = {}
-    for name in sorted(setup_names):
+    for name in sorted(plan.setup_names):
         func = namespace.get(name)
         if inspect.isfunction(func) and func.__globals__ is namespace:
-            namespace[name] = _either_side(func, name, current)
+            namespace[name] = _either_side(func, name, runner)
         if callable(namespace.get(name)):
             objects[id(namespace[name])] = name
     return objects
 
 
-def _either_side(func, name: str, current: dict):
+def _either_side(func, name: str, runner: Runner):
     """``func`` here, or its sandbox twin when an argument is a student's object."""
 
     @functools.wraps(func)
     def call(*args, **kwargs):
         if any(isinstance(a, RemoteObject) for a in (*args, *kwargs.values())):
-            session = current["session"]
-            return session.request({
-                "op": "call", "name": name, "args": [session.encode(a) for a in args],
-                "kwargs": [[k, session.encode(v)] for k, v in kwargs.items()],
+            return runner.link.request({
+                "op": "call", "name": name, "args": [runner.link.encode(a) for a in args],
+                "kwargs": [[k, runner.link.encode(v)] for k, v in kwargs.items()],
             })
         return func(*args, **kwargs)
 
     return call
 
 
-def _run_test(test: TestCell, namespace: dict, session: Session) -> tuple[bool, str]:
-    """Run one test cell's code; return (passed, message for the student)."""
+def _judge_test(test: TestCell, source: str, namespace: dict, runner: Runner,
+                setup_objects: dict[int, str], options: Options) -> Outcome:
+    """Run one test cell's code here, with the student's names as proxies; its Outcome."""
     filename = f"<test {test.grade_id}>"
-    borrowed = [n for n in _free_names(test.source) if n not in namespace]
+    borrowed = [n for n in free_names(source) if n not in namespace]
     try:
-        for name in borrowed:
-            try:
-                namespace[name] = session.request({"op": "get", "key": test.grade_id,
-                                                   "name": name})
-            except NameError:
-                pass  # not defined in the student's notebook: the test's NameError says so
-        exec(compile(test.source, filename, "exec"), namespace)
-    except KernelGone as gone:
-        return False, f"Your code did not finish: {gone.reason}."
+        with Session(runner, setup_objects, options.cell_timeout) as session:
+            for name in borrowed:
+                try:
+                    namespace[name] = session.request({"op": "get", "name": name})
+                except NameError:
+                    pass  # not defined in the student's notebook: the test's NameError says so
+            exec(compile(source, filename, "exec"), namespace)
+    except (TimeLimit, Crash, KernelGone) as stop:
+        error = stop if not isinstance(stop, KernelGone) else Crash(stop.reason)
+        runner.flag(f"the test cell {test.grade_id}: {error}")
+        return Outcome(False, messages.category(error), messages.visible_failure(error))
     except Exception as error:  # a failed check, or anything the student's code caused
-        hidden = _failing_line(error, filename) in test.hidden_lines
-        return False, _student_message(error, hidden)
+        return Outcome(False, messages.category(error), messages.visible_failure(error))
     finally:
         for name in borrowed:
             namespace.pop(name, None)
-    return True, "passed"
-
-
-def _student_message(error: Exception, hidden: bool) -> str:
-    """What the feedback says about a failure; nothing of a hidden test's code or values."""
-    if hidden:
-        if isinstance(error, RemoteError):
-            return f"A hidden test of this cell failed: your code raised {error.kind}."
-        return "A hidden test of this cell failed (hidden tests show no details)."
-    if isinstance(error, AssertionError):
-        return str(error) or "A check of this cell failed."
-    if isinstance(error, RemoteError):
-        return f"Your code raised {error.kind}: {error}"
-    if isinstance(error, wire.WireError):
-        return f"Your code's answer could not be read by the grader: {error}"
-    if isinstance(error, NameError):
-        return f"{error}: keep the function names of the assignment and run their cells."
-    return f"{type(error).__name__}: {error}"
+    return Outcome(True)
 
 
 def _verdict_output(passed: bool, message: str):
@@ -436,6 +284,29 @@ def _verdict_output(passed: bool, message: str):
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _bound_outputs(nb, report: Report) -> None:
+    """Keep at most MAX_NOTEBOOK_OUTPUT_CHARS of student outputs in the judged notebook."""
+    used = 0
+    cut = False
+    for cell in nb.cells:
+        if cell.cell_type != "code" or cell.metadata.get("nbgrader", {}).get("grade"):
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            used += output_size(output)
+            if used > MAX_NOTEBOOK_OUTPUT_CHARS:
+                cut = True
+                continue
+            kept.append(output)
+        if len(kept) < len(cell.get("outputs", [])):
+            kept.append(nbformat.v4.new_output(
+                "stream", name="stdout", text="[more output was left out by the grader]\n"))
+        cell.outputs = kept
+    if cut:
+        report.flags.append(f"outputs over {MAX_NOTEBOOK_OUTPUT_CHARS:,} characters in all: "
+                            "the rest was left out")
 
 
 def _restore_missing_cells(nb, plan: Plan, report: Report) -> None:
@@ -467,58 +338,6 @@ def _attempts(nb, plan: Plan) -> list[str]:
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code"
                      and c.metadata.get("nbgrader", {}).get("grade_id") not in roles)
     return [f"attempt: {what}" for what, pattern in ATTEMPTS.items() if re.search(pattern, code)]
-
-
-def _hidden_lines(source: str) -> frozenset[int]:
-    """1-based line numbers inside BEGIN/END HIDDEN TESTS regions (markers included)."""
-    lines, inside = set(), False
-    for number, line in enumerate(source.splitlines(), start=1):
-        if HIDDEN_BEGIN.match(line):
-            inside = True
-        if inside:
-            lines.add(number)
-        if HIDDEN_END.match(line):
-            inside = False
-    return frozenset(lines)
-
-
-def _free_names(source: str) -> set[str]:
-    """Names the code reads but never binds itself (and that are not built-ins)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    loads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
-             and isinstance(n.ctx, ast.Load)}
-    return loads - _stored_names(source) - set(dir(builtins))
-
-
-def _stored_names(source: str) -> set[str]:
-    """Names the code binds (assignments, defs, classes, imports, loop targets...)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-    return names
-
-
-def _failing_line(error: BaseException, filename: str) -> int:
-    """The line of the test cell where ``error`` surfaced (0 if not in the cell)."""
-    line = 0
-    for frame in traceback.extract_tb(error.__traceback__):
-        if frame.filename == filename:
-            line = frame.lineno or 0
-    return line
 
 
 def read_notebook(path: Path):

@@ -10,8 +10,6 @@ reported, never waited on.
 
 from __future__ import annotations
 
-import ast
-import json
 import os
 import secrets
 import signal
@@ -37,6 +35,15 @@ MAX_OUTPUT_CHARS = 20_000
 MAX_OUTPUTS = 50
 """Most outputs kept per cell."""
 
+MAX_DISPLAY_CHARS = 1_000_000
+"""Most characters of one display output (an image of a plot is well under)."""
+
+MAX_ERROR_CHARS = 2_000
+"""Most characters of an error's message, and of each traceback line."""
+
+MAX_TRACEBACK_LINES = 40
+"""Most lines of a traceback kept."""
+
 
 class KernelGone(RuntimeError):
     """The kernel died, or was killed after a time-out; ``reason`` says which."""
@@ -59,7 +66,13 @@ class CellRun:
 class SandboxKernel:
     """One sandboxed kernel; use as a context manager (it is always killed at the end)."""
 
-    def __init__(self, sandbox: Sandbox, start_timeout: float = 60):
+    def __init__(self, sandbox: Sandbox, start_timeout: float = 60, wait: bool = True):
+        """Start the kernel; with ``wait`` (default) also wait until it is ready.
+
+        (``wait=False`` lets it boot while the caller does other work; call
+        :meth:`wait_ready` before using it. Start it from the thread that will
+        outlive it: bubblewrap's --die-with-parent follows the starting thread.)
+        """
         self.sandbox = sandbox
         run_dir = sandbox.scratch / "run"
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -78,16 +91,26 @@ class SandboxKernel:
         self.client.load_connection_file(str(self.connection_file))
         self.client.start_channels()
         self.dead_reason = ""
+        self.is_ready = False
+        if wait:
+            self.wait_ready(start_timeout)
+
+    def wait_ready(self, start_timeout: float = 60) -> None:
+        """Wait until the kernel answers and has loaded the grader's agent (or raise KernelGone)."""
+        if self.is_ready:
+            return
         try:
             self._wait_until_ready(start_timeout)
         except KernelGone:
             self.kill()
             raise
-        started = self.execute("import coursekit.grader.agent", timeout=start_timeout, silent=True)
+        started = self.execute("import coursekit.grader.agent", timeout=start_timeout,
+                               silent=True)
         if started.status != "ok":
             self.kill()
             raise KernelGone(f"the sandboxed kernel could not load the grader's agent "
                              f"({started.status}: {self.dead_reason})")
+        self.is_ready = True
 
     def __enter__(self):
         return self
@@ -100,14 +123,22 @@ class SandboxKernel:
         """True while the kernel process runs and has not been given up on."""
         return not self.dead_reason and self.process.poll() is None
 
-    def execute(self, code: str, timeout: float, silent: bool = False,
-                user_expressions: dict | None = None) -> CellRun:
+    def execute(self, code: str, timeout: float, silent: bool = False) -> CellRun:
         """Run ``code``; collect its outputs as nbformat outputs, within ``timeout`` seconds."""
+        return self.collect(self.submit(code, silent=silent), timeout)
+
+    def submit(self, code: str, silent: bool = False) -> str:
+        """Send ``code`` to run without waiting for it; return the request's id."""
         if not self.alive:
             raise KernelGone(self.dead_reason or "the kernel is not running")
+        self._started = time.monotonic()
+        return self.client.execute(code, silent=silent, store_history=not silent,
+                                   allow_stdin=False)
+
+    def collect(self, msg_id: str, timeout: float, keep: bool = True) -> CellRun:
+        """Wait until the request ``msg_id`` is done (interrupting it after ``timeout``
+        seconds); return its outputs (none when ``keep`` is False)."""
         start = time.monotonic()
-        msg_id = self.client.execute(code, silent=silent, store_history=not silent,
-                                     allow_stdin=False, user_expressions=user_expressions or {})
         run = CellRun("ok")
         deadline = start + timeout
         idle = False
@@ -124,30 +155,20 @@ class SandboxKernel:
             elif kind in ("stream", "display_data", "execute_result", "error"):
                 if kind == "error":
                     run.status = "error"
-                _keep_output(run.outputs, nbformat.v4.output_from_msg(message))
+                if keep:
+                    _keep_output(run.outputs, nbformat.v4.output_from_msg(message))
         run.seconds = time.monotonic() - start
         if run.status in ("ok", "error"):
-            reply = self._reply(msg_id, deadline=time.monotonic() + 10)
-            if reply is not None:
-                run.detail = reply.get("user_expressions", {})
+            self._reply(msg_id, deadline=time.monotonic() + 10)
         if not self.alive and run.status in ("ok", "error"):
             run.status = "died"
         return run
 
-    def request(self, message: dict, timeout: float) -> dict:
-        """Send one agent request (see coursekit.grader.agent); return its decoded JSON reply."""
-        expression = f"{AGENT}.handle({json.dumps(message)!r})"
-        run = self.execute("", timeout=timeout, silent=True, user_expressions={"r": expression})
-        if run.status == "timeout":
-            raise KernelGone(f"it ran past the {timeout:.0f} s limit")
-        if run.status == "died" or not self.alive:
-            raise KernelGone(self.dead_reason or "the kernel died")
-        result = run.detail.get("r", {}) if isinstance(run.detail, dict) else {}
-        if result.get("status") != "ok":
-            return {"raised": {"type": "RuntimeError", "builtin": "RuntimeError",
-                               "message": "the grader's request could not run in the kernel"}}
-        text = ast.literal_eval(result["data"]["text/plain"])
-        return json.loads(text)
+    def interrupt(self) -> None:
+        """Send SIGINT to what the kernel runs (as Jupyter's interrupt button does)."""
+        if self.alive:
+            self.client.session.send(self.client.control_channel.socket,
+                                     self.client.session.msg("interrupt_request", {}))
 
     def rss_peak_since_reset(self, action):
         """Run ``action()`` and return the kernel's peak resident memory growth (bytes) during it.
@@ -218,8 +239,7 @@ class SandboxKernel:
         if self.process.poll() is not None:
             self.dead_reason = self.dead_reason or self._exit_text()
             return "died"
-        self.client.session.send(self.client.control_channel.socket,
-                                 self.client.session.msg("interrupt_request", {}))
+        self.interrupt()
         deadline = time.monotonic() + 5
         while (message := self._next_iopub(deadline)) is not None:
             if (message["parent_header"].get("msg_id") == msg_id
@@ -269,10 +289,12 @@ def _proc_status_kb(pid: int, key: str) -> int:
 
 
 def _keep_output(outputs: list, output) -> None:
-    """Append ``output`` unless the cell already has too many or too much text."""
+    """Append ``output`` unless the cell already has too many or too much text;
+    cut long texts, large displays and long tracebacks."""
     if len(outputs) >= MAX_OUTPUTS:
         return
-    if output.get("output_type") == "stream":
+    kind = output.get("output_type")
+    if kind == "stream":
         text = output.get("text", "")
         used = sum(len(o.get("text", "")) for o in outputs if o.get("output_type") == "stream")
         room = MAX_OUTPUT_CHARS - used
@@ -280,8 +302,21 @@ def _keep_output(outputs: list, output) -> None:
             return
         if len(text) > room:
             output["text"] = text[:room] + "\n[... output cut by the grader ...]\n"
-    elif output.get("output_type") in ("display_data", "execute_result"):
+    elif kind in ("display_data", "execute_result"):
         size = sum(len(str(v)) for v in output.get("data", {}).values())
-        if size > 1_000_000:
+        if size > MAX_DISPLAY_CHARS:
             output["data"] = {"text/plain": "[a large output was left out by the grader]"}
+        output["metadata"] = {}
+    elif kind == "error":
+        output["ename"] = str(output.get("ename", ""))[:100]
+        output["evalue"] = str(output.get("evalue", ""))[:MAX_ERROR_CHARS]
+        lines = [str(line)[:MAX_ERROR_CHARS] for line in output.get("traceback", [])]
+        output["traceback"] = lines[:MAX_TRACEBACK_LINES]
     outputs.append(output)
+
+
+def output_size(output) -> int:
+    """Characters an output takes in the notebook (its texts and data)."""
+    data = output.get("data", {}).values()
+    return (len(output.get("text", "")) + sum(len(str(v)) for v in data)
+            + len(output.get("evalue", "")) + sum(map(len, output.get("traceback", []))))

@@ -33,6 +33,7 @@ from coursekit.grader.sandbox import Limits
 
 def judge_job(notebook_json: str, source_json: str, options: dict) -> str:
     """Judge one sanitised notebook (JSON) against its source; return the judged notebook."""
+    options = dict(options)  # the same dict travels with every job: never change it
     limits = Limits(**options.pop("limits"))
     with tempfile.TemporaryDirectory(prefix="coursekit-judge-") as scratch:
         judged, _ = judge(nbformat.reads(notebook_json, as_version=4),

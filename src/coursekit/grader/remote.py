@@ -72,7 +72,7 @@ class RemoteObject:
         return length
 
     def __repr__(self) -> str:
-        return f"<student's {self._type}>"
+        return f"<{self._type} object>"  # what Python shows at home, less the address
 
     @property
     def is_callable(self) -> bool:

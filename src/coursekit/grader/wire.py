@@ -13,7 +13,13 @@ never unpickles or evaluates anything the student's process produced:
   stays in the sandbox (a function, a layer), used through a proxy;
 * ``{"t": "name", "v": "loss"}`` (grader to sandbox only): the object bound to
   that name in the notebook's read-only setup cell, e.g. a function a test
-  passes to the student's gradient check.
+  passes to the student's gradient check;
+* ``{"t": "shm", "file": path, "dtype": "<f4", "shape": [...], "writeable": bool}``
+  (grader to sandbox only): an array argument in a file the grader wrote and
+  reads back after the call (in-place changes show in the grader's array).
+
+Strings and array bytes of one value count against one budget (MAX_BYTES), and
+so do its items (MAX_ITEMS): nothing the sandbox sends is unbounded.
 
 This module is imported on both sides; it needs only NumPy.
 """
@@ -28,30 +34,36 @@ import numpy as np
 MAX_ITEMS = 100_000
 """Most list/dict items one reply may hold (all levels together)."""
 
-MAX_BYTES = 64 * 2**20
-"""Most array bytes one reply may hold."""
+MAX_BYTES = 32 * 2**20
+"""Most array bytes and string characters one value may hold, all together."""
 
 
 class WireError(ValueError):
     """A message that is not in the wire format (or is over its limits)."""
 
 
-def encode(value, refer) -> dict:
-    """Encode ``value``; objects that are not plain data become ``refer(value)``."""
+def encode(value, refer, array=None) -> dict:
+    """Encode ``value``; objects that are not plain data become ``refer(value)``.
+
+    ``array(ndarray)``, when given, encodes NumPy arrays (not scalars) instead,
+    e.g. as shared-memory files.
+    """
     if value is None or isinstance(value, bool | str):
         return {"t": "py", "v": value}
     if isinstance(value, int) and not isinstance(value, bool):
         return {"t": "py", "v": value}
     if isinstance(value, float):
         return {"t": "py", "v": value} if math.isfinite(value) else {"t": "float", "v": str(value)}
+    if array is not None and isinstance(value, np.ndarray):
+        return array(value)
     if isinstance(value, np.ndarray | np.generic):
         return _encode_array(np.asarray(value), scalar=isinstance(value, np.generic))
     if _is_tensor(value):
         return _encode_array(np.asarray(value.numpy()), scalar=False)
     if isinstance(value, list | tuple) and type(value) in (list, tuple):
-        return {"t": type(value).__name__, "v": [encode(v, refer) for v in value]}
+        return {"t": type(value).__name__, "v": [encode(v, refer, array) for v in value]}
     if type(value) is dict and all(isinstance(k, str) for k in value):
-        return {"t": "dict", "v": [[k, encode(v, refer)] for k, v in value.items()]}
+        return {"t": "dict", "v": [[k, encode(v, refer, array)] for k, v in value.items()]}
     return refer(value)
 
 
@@ -69,7 +81,10 @@ def decode(tree, resolve, budget=None):
         raise WireError(f"more than {MAX_ITEMS} items in one value")
     kind, value = tree["t"], tree.get("v")
     if kind == "py":
-        if value is None or isinstance(value, bool | int | str):
+        if isinstance(value, str):
+            _spend(budget, len(value))
+            return value
+        if value is None or isinstance(value, bool | int):
             return value
         if isinstance(value, float) and math.isfinite(value):
             return value
@@ -91,7 +106,7 @@ def decode(tree, resolve, budget=None):
         ):
             raise WireError("a dict whose items are not [str, value] pairs")
         return {k: decode(v, resolve, budget) for k, v in value}
-    if kind in ("ref", "name"):
+    if kind in ("ref", "name", "shm"):
         return resolve(tree)
     raise WireError(f"unknown kind {kind!r}")
 
@@ -115,13 +130,18 @@ def _decode_array(tree: dict, budget: dict):
         raise WireError(f"bad array: {error}") from None
     if dtype.hasobject or dtype.kind not in "biufcSU" or any(n < 0 for n in shape):
         raise WireError(f"bad array dtype or shape: {dtype}, {shape}")
-    budget["bytes"] -= len(raw)
-    if budget["bytes"] < 0:
-        raise WireError(f"more than {MAX_BYTES} bytes of arrays in one value")
+    _spend(budget, len(raw))
     if len(raw) != dtype.itemsize * math.prod(shape):
         raise WireError(f"array bytes do not match dtype {dtype} and shape {shape}")
     array = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
     return array[()] if tree.get("scalar") else array
+
+
+def _spend(budget: dict, size: int) -> None:
+    """Count ``size`` bytes of strings or arrays against the value's budget."""
+    budget["bytes"] -= size
+    if budget["bytes"] < 0:
+        raise WireError(f"more than {MAX_BYTES} bytes of arrays and text in one value")
 
 
 def _is_tensor(value) -> bool:
