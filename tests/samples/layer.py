@@ -239,7 +239,7 @@ SAMPLES = [
            fails=MASK + CONFIG),
     Sample("forgets_trainable", "__init__ passes only name to keras.layers.Layer: "
            "trainable=False is ignored.", answers={"my_embedding_init": FORGETS_TRAINABLE},
-           fails=("init_passes_layer_keywords",)),
+           fails=("init_passes_layer_keywords", "call_returns_rows")),
     Sample("no_supports_masking", "__init__ leaves supports_masking to Keras (True even "
            "without mask_zero).", answers={"my_embedding_init": NO_SUPPORTS_MASKING},
            fails=("init_sets_supports_masking",)),
@@ -248,7 +248,7 @@ SAMPLES = [
     Sample("transposed_table", "build makes the matrix (output_dim, input_dim).",
            answers={"embedding_build": TRANSPOSED_TABLE},
            fails=("build_creates_one_table", "build_uses_the_initializer",
-                  "build_trains_like_keras")),
+                  "build_attaches_regularizer_and_constraint", "build_trains_like_keras")),
     Sample("inverted_mask", "compute_mask returns inputs == 0.",
            answers={"embedding_mask": INVERTED_MASK}, fails=MASK),
     Sample("mask_from_rows", "compute_mask looks at the looked-up rows instead of the ids.",
