@@ -122,6 +122,21 @@ def test_hidden_failures_say_only_a_category(tmp_path):
     assert "Secret41" not in shown and "42" not in shown
 
 
+def test_objects_inside_answers_go_back_to_the_students_code(tmp_path):
+    """A dict that holds one of the student's objects (a config with an initializer, say)
+    can be passed back to the student's code, as at home."""
+    nb = _notebook(
+        SETUP,
+        _cell("solution", "answer", "class Part:\n    pass\n\n"
+                                    "def config():\n    return {'part': Part(), 'size': 1}\n\n"
+                                    "def rebuild(c):\n"
+                                    "    return c['size'] + isinstance(c['part'], Part)"),
+        _cell("test", "round_trip", '"""."""\nassert rebuild(config()) == 2'),
+    )
+    _, report = _judge(tmp_path, nb)
+    assert report.tests["round_trip"]["passed"], report.tests
+
+
 def test_time_limit_message_names_the_cell_limit(tmp_path):
     """A test that runs out of time says the limit that applies, and the next test runs."""
     nb = _notebook(

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from coursekit.grader import wire
-from coursekit.grader.judge import _free_names, _hidden_lines
+from coursekit.grader.plan import free_names as _free_names, hidden_lines as _hidden_lines
 from coursekit.grader.sandbox import Sandbox
 
 
@@ -81,6 +81,8 @@ def test_replies_over_the_limits_are_refused(monkeypatch):
     monkeypatch.setattr(wire, "MAX_BYTES", 100)
     with pytest.raises(wire.WireError, match="more than 100 bytes"):
         round_trip(np.zeros(50))
+    with pytest.raises(wire.WireError, match="more than 100 bytes"):
+        round_trip(["a long answer" * 10])
 
 
 def test_hidden_lines_and_free_names_of_a_test_cell():
