@@ -147,6 +147,57 @@ SAMPLES = [
            answers={"masked_mse": NAN_MSE}, fails=("masked_mse_no_valid_step_is_zero",)),
 ]
 
+
+# ------------------------------------------------------------------ edited grading structure
+# (issue #14, property 5): graded from the source's cells, the changes flagged.
+
+
+def _copied_test_cell_and_old_points(nb):
+    """A test cell pasted twice at the end, every test cell's points set to 5, and the
+    setup cell's checksum and schema version edited."""
+    import copy as _copy
+
+    from . import meta
+
+    tests = [c for c in nb.cells if meta(c).get("grade")]
+    for cell in tests:
+        meta(cell)["points"] = 5
+    for number in (1, 2):
+        pasted = _copy.deepcopy(tests[0])
+        pasted["id"] = f"pasted-{number}"
+        nb.cells.append(pasted)
+    setup = next(c for c in nb.cells if meta(c).get("grade_id") == "setup")
+    meta(setup).update(checksum="f" * 32, schema_version=2)
+    return nb
+
+
+def _deleted_mean_tests(nb):
+    """The tests of masked_mean deleted, and a cell of the student's marked as a test."""
+    import nbformat
+
+    from . import meta
+
+    nb.cells = [c for c in nb.cells if meta(c).get("grade_id") not in MASKED_MEAN]
+    mine = nbformat.v4.new_code_cell("print(masked_mean)")
+    mine.metadata["nbgrader"] = {"grade": True, "grade_id": "extra", "locked": False,
+                                 "points": 3, "schema_version": 3, "solution": False,
+                                 "task": False}
+    nb.cells.append(mine)
+    return nb
+
+
+SAMPLES += [
+    Sample("pasted_tests_and_points", "masked_mse divides by all positions; a test cell "
+           "pasted twice, points and the setup cell's metadata edited.",
+           answers={"masked_mse": ALL_POSITIONS_MSE}, edit=_copied_test_cell_and_old_points,
+           fails=("masked_mse_worked_example", "masked_mse_matches_keras_loss"),
+           flags=("appears 3 times", "(points)", "checksum, schema_version")),
+    Sample("deleted_tests_added_cell", "masked_mean averages over all steps; its test cells "
+           "deleted, and the last cell marked as a 3-point test.",
+           answers={"masked_mean": UNMASKED_MEAN}, edit=_deleted_mean_tests, fails=MASKED_MEAN,
+           flags=("cell masked_mean_book_example was missing", "does not have")),
+]
+
 # How a test cell is judged (issue #14): see tests/samples/judging.py.
 from .judging import later_rebinding  # noqa: E402
 
