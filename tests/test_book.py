@@ -514,3 +514,73 @@ def test_homework_is_numbered_in_reading_order(browser, site_url):
                      "downstream": "book/downstream", "masking": "book/masking"}
     order = [chapters.index(first_chapter[entry.split("/")[1]]) for entry in sidebar]
     assert order == sorted(order), sidebar
+
+
+def numbered_chapters() -> list[str]:
+    """The chapters of the toc's numbered parts (Parts I-IV), in reading order."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    return [chapter["file"] for part in toc["parts"] if part.get("numbered")
+            for chapter in part["chapters"]]
+
+
+@pytest.mark.parametrize("entry", numbered_chapters())
+def test_chapter_self_check_gives_instant_feedback(browser, site_url, entry):
+    """Each chapter ends with 3-6 self-check questions (at least one numeric); a wrong
+    choice says "Not quite", the right one "Correct", and the numeric answer computed by
+    the chapter's code is accepted while a wrong number is refused."""
+    page = open_page(browser, f"{site_url}/{entry}.html", DESKTOP)
+    questions = page.locator("main .selfcheck .sc-question")
+    assert 3 <= questions.count() <= 6
+    choice = page.locator("main .sc-choice").first
+    feedback = choice.locator(".sc-feedback")
+    choice.locator("input[data-correct='0']").first.check()
+    assert feedback.inner_text().startswith("Not quite")
+    choice.locator("input[data-correct='1']").check()
+    assert feedback.inner_text().startswith("Correct")
+    number = page.locator("main .sc-numeric").first
+    answer = float(number.get_attribute("data-answer"))
+    number.locator("input").fill(str(answer * 3 + 1000))
+    number.locator("button").click()
+    assert number.locator(".sc-feedback").inner_text().startswith("Not quite")
+    number.locator("input").fill(repr(answer))
+    number.locator("input").press("Enter")
+    assert number.locator(".sc-feedback").inner_text().startswith("Correct")
+    page.close()
+
+
+@pytest.mark.parametrize("entry", numbered_chapters())
+def test_chapter_exercises_keep_solutions_folded(browser, site_url, entry):
+    """Each chapter has 2-4 numbered exercises; each solution stays hidden until its
+    toggle is pressed."""
+    page = open_page(browser, f"{site_url}/{entry}.html", DESKTOP)
+    exercises = page.locator("main div.exercise")
+    assert 2 <= exercises.count() <= 4
+    solution = page.locator("main div.solution.dropdown").first
+    body = solution.locator(".admonition-title ~ *").first
+    assert not body.is_visible()
+    solution.locator("button.toggle-button").click()
+    body.wait_for(state="visible")
+    page.close()
+
+
+def test_word_vector_explorer_steps_through_epochs(browser, site_url):
+    """The end-to-end chapter's explorer draws one point per word; hovering a point
+    names its word, and moving the epoch slider moves the points."""
+    page = open_page(browser, f"{site_url}/book/end_to_end.html", DESKTOP)
+    figure = page.locator("main figure.wordvec")
+    points = figure.locator("svg circle")
+    data = page.evaluate("JSON.parse(document.querySelector('.wordvec-data').textContent)")
+    assert points.count() == len(data["words"]) > 10
+    slider = figure.locator("input[type=range]")
+    assert int(slider.get_attribute("max")) == len(data["frames"]) - 1
+    far = max(range(len(data["words"])), key=lambda i: sum(x * x for x in data["frames"][-1][i]))
+    point = points.nth(far)  # a word far out, clear of the crowd at the origin
+    point.hover()
+    tip = figure.locator(".wv-tip")
+    assert tip.is_visible() and tip.inner_text().startswith(point.get_attribute("data-word"))
+    last = [point.get_attribute("cx"), point.get_attribute("cy")]
+    slider.fill("0")
+    assert [point.get_attribute("cx"), point.get_attribute("cy")] != last
+    assert "before training" in figure.locator("output").inner_text()
+    figure.get_by_role("button", name="Zoom in").click()
+    page.close()
