@@ -240,9 +240,13 @@ SAMPLES = [
     Sample("forgets_trainable", "__init__ passes only name to keras.layers.Layer: "
            "trainable=False is ignored.", answers={"my_embedding_init": FORGETS_TRAINABLE},
            fails=("init_passes_layer_keywords", "call_returns_rows")),
+    # With supports_masking True, Keras asks the layer for a mask when it is called; at the
+    # call tests' place (Restart & Run All) Part 4's compute_mask is not written yet, so the
+    # call tests that go through Keras fail too, at home and in grading.
     Sample("no_supports_masking", "__init__ leaves supports_masking to Keras (True even "
            "without mask_zero).", answers={"my_embedding_init": NO_SUPPORTS_MASKING},
-           fails=("init_sets_supports_masking",)),
+           fails=("init_sets_supports_masking", "call_returns_rows", "call_casts_other_dtypes",
+                  "call_keeps_any_batch_shape")),
     Sample("no_cast_call", "call takes rows without casting the ids: float and uint8 ids "
            "fail.", answers={"embedding_call": NO_CAST_CALL}, fails=("call_casts_other_dtypes",)),
     Sample("transposed_table", "build makes the matrix (output_dim, input_dim).",
