@@ -28,6 +28,7 @@ from grading_support import (
 )
 
 from coursekit import grading
+from coursekit.grader import messages
 
 ASSIGNMENT = "two_views"
 RELEASE = f"exercises/{ASSIGNMENT}/{notebook_name(ASSIGNMENT)}"
@@ -119,9 +120,10 @@ def test_feedback_speaks_to_students(course):
     dense = feedback_text(course.dir, ASSIGNMENT, "float64_dense_view")
     assert "returned dtype float64; expected float32" in dense
     bools = feedback_text(course.dir, ASSIGNMENT, "float_only_check_indices")
-    assert "A hidden test of this cell failed (hidden tests show no details)." in bools
+    assert messages.hidden_failure("wrong value", True) in bools
     looping = feedback_text(course.dir, ASSIGNMENT, "looping_gather_view")
-    assert re.search(r"Your code did not finish: it ran past the \d+ s limit", looping)
+    assert re.search(r"Your code did not finish: it ran past the \d+ s limit of a test cell",
+                     looping)
     marker = feedback_text(course.dir, ASSIGNMENT, "hidden_marker_text")
     assert "my notes" in marker  # the student's own cell is shown as written
 

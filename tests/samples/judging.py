@@ -117,8 +117,8 @@ LEAKS = [
                               "dense_view": STANDALONE_DENSE_VIEW},
            fails=ONE_HOT_FIRST_TWO),
 ]
-LEAK_MARKERS = ("LEAKED", "exit code", "signal")
-"""Text that must not appear in the feedback of the LEAKS samples."""
+LEAK_MARKERS = ("LEAKED", "exit code", "killed by signal")
+"""Text that must not appear in any output or message of the LEAKS samples."""
 
 # ------------------------------------------------------------------ two_views: sizes
 
