@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from coursekit.grader import wire
-from coursekit.grader.plan import free_names as _free_names, hidden_lines as _hidden_lines
+from coursekit.grader.plan import free_names as _free_names
+from coursekit.grader.plan import hidden_lines as _hidden_lines
 from coursekit.grader.sandbox import Sandbox
 
 
