@@ -247,8 +247,10 @@ SAMPLES = [
            "without mask_zero).", answers={"my_embedding_init": NO_SUPPORTS_MASKING},
            fails=("init_sets_supports_masking", "call_returns_rows", "call_casts_other_dtypes",
                   "call_keeps_any_batch_shape")),
-    Sample("no_cast_call", "call takes rows without casting the ids: float and uint8 ids "
-           "fail.", answers={"embedding_call": NO_CAST_CALL}, fails=("call_casts_other_dtypes",)),
+    Sample("no_cast_call", "call takes rows without casting the ids or the output: float and "
+           "uint8 ids fail, and so does the hidden float64 layer (rows not in its compute "
+           "dtype).", answers={"embedding_call": NO_CAST_CALL},
+           fails=("call_casts_other_dtypes", "call_returns_rows")),
     Sample("transposed_table", "build makes the matrix (output_dim, input_dim).",
            answers={"embedding_build": TRANSPOSED_TABLE},
            fails=("build_creates_one_table", "build_uses_the_initializer",
