@@ -20,6 +20,8 @@ Modules, in the order of the course (each readable in one sitting):
     downstream    output shapes and parameter counts of Flatten/Dense/RNN stacks
     lora          LoRA parameter counts and the effective table
     quantization  int8 per-row quantization of the table and its error
+    collaborative user and item tables: ratings as a dot product plus biases
+                  (import embref.collaborative; its names stay in their module)
 """
 
 from embref.checks import check_dim, check_indices, check_table
