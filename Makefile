@@ -75,7 +75,10 @@ $(WHEEL): $(STAMP) pyproject.toml README.md constraints.txt $(shell find src -na
 
 dist: $(WHEEL)
 
+# The chapters not in the execution cache run side by side first (one process per
+# core, coursekit.prebuild); Sphinx then finds them all cached.
 book: $(STAMP) $(MATHJAX) $(WHEEL)
+	$(BIN)/python -m coursekit.prebuild
 	$(BIN)/jupyter-book build . --builder html -n -W --keep-going
 
 $(LAB_SETTINGS): $(STAMP) Makefile
